@@ -1,0 +1,196 @@
+"""The reporter's own workbook, handed back with every problem marked where it sits.
+
+A list of cell references is easy to misread; a red cell in the reporter's own file is
+not. Annotation is a courtesy on top of the HTML report, never a substitute: whenever
+the workbook cannot be marked up safely (not a workbook openpyxl can read, an .ods,
+too large, or anything openpyxl chokes on), `annotate_workbook` returns None and the
+reporter still gets the HTML.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+from collections.abc import Sequence
+from pathlib import PurePath
+from typing import Any, Final
+
+from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.worksheet import Worksheet
+
+from feedback.html_report import shorten
+from feedback.subject import locate, ordered_issues, sheet_key, where
+from schemas.issues import Issue
+
+logger = logging.getLogger(__name__)
+
+AUTHOR: Final = "PIMH data team"
+FEEDBACK_SHEET: Final = "Feedback"
+# Excel's own "Bad" and "Neutral" cell-style fills, which reporters already recognise.
+ERROR_FILL_RGB: Final = "FFFFC7CE"
+WARNING_FILL_RGB: Final = "FFFFEB9C"
+ANNOTATABLE_SUFFIXES: Final = frozenset({".xlsx", ".xlsm"})
+# A small zip can unpack into gigabytes; real returns unpack to a few times their size.
+MAX_UNPACK_RATIO: Final = 10
+_HEADERS: Final = ("Severity", "Where", "Value found", "What is wrong")
+_WIDTHS: Final = (11, 22, 30, 90)
+
+
+def annotate_workbook(
+    workbook: bytes,
+    file_name: str,
+    issues: Sequence[Issue],
+    max_bytes: int = 20_000_000,
+) -> bytes | None:
+    """A copy of `workbook` with offending cells filled and commented and a Feedback sheet.
+
+    Returns None, and never raises, when the file cannot be annotated; the caller then
+    sends the HTML report alone. The output keeps the input's format (.xlsx or .xlsm,
+    macros carried over but never run).
+    """
+    suffix = PurePath(file_name.strip()).suffix.lower()
+    if suffix not in ANNOTATABLE_SUFFIXES or len(workbook) > max_bytes:
+        return None
+    try:
+        if _unpacked_size(workbook) > max_bytes * MAX_UNPACK_RATIO:
+            return None
+        return _annotate(workbook, suffix == ".xlsm", issues)
+    except Exception as error:  # openpyxl fails in many ways on odd files; none may escape
+        logger.warning("Could not annotate %r: %s: %s", file_name, type(error).__name__, error)
+        return None
+
+
+def _unpacked_size(workbook: bytes) -> int:
+    """Declared unpacked size; zipfile never inflates a member past its declared size."""
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+        return sum(member.file_size for member in archive.infolist())
+
+
+def _annotate(workbook: bytes, keep_vba: bool, issues: Sequence[Issue]) -> bytes:
+    book = load_workbook(io.BytesIO(workbook), keep_vba=keep_vba)
+    sheets: dict[str, Worksheet] = {}
+    for worksheet in book.worksheets:
+        if isinstance(worksheet, Worksheet):  # chartsheets have no cells to mark
+            sheets.setdefault(sheet_key(worksheet.title), worksheet)
+    ordered = ordered_issues(issues)
+    _mark_cells(sheets, ordered)
+    _add_feedback_sheet(book, sheets, ordered)
+    output = io.BytesIO()
+    book.save(output)
+    return output.getvalue()
+
+
+def _mark_cells(sheets: dict[str, Worksheet], issues: Sequence[Issue]) -> None:
+    """Fill and comment each cell once, with every message about it; errors win the fill."""
+    by_cell: dict[tuple[str, str], list[Issue]] = {}
+    for issue in issues:
+        location = locate(issue)
+        worksheet = sheets.get(sheet_key(location.sheet or ""))
+        if worksheet is None:
+            continue
+        _colour_tab(worksheet, issue)
+        if location.coordinate is not None:
+            key = (sheet_key(worksheet.title), location.coordinate)
+            by_cell.setdefault(key, []).append(issue)
+    for (sheet, coordinate), cell_issues in by_cell.items():
+        cell = _writable_cell(sheets[sheet], coordinate)
+        has_error = any(issue.severity == "error" for issue in cell_issues)
+        colour = ERROR_FILL_RGB if has_error else WARNING_FILL_RGB
+        cell.fill = PatternFill(fill_type="solid", start_color=colour, end_color=colour)
+        cell.comment = _comment(cell_issues, cell.comment)
+
+
+def _writable_cell(worksheet: Worksheet, coordinate: str) -> Any:
+    """The cell itself, or the top-left cell of the merged block it is hidden inside."""
+    for merged in worksheet.merged_cells.ranges:
+        if coordinate in merged:
+            return worksheet.cell(row=merged.min_row, column=merged.min_col)
+    return worksheet[coordinate]
+
+
+def _colour_tab(worksheet: Worksheet, issue: Issue) -> None:
+    """Colour the sheet tab too, so a reporter sees which sheets need attention."""
+    if issue.severity == "error" or worksheet.sheet_properties.tabColor is None:
+        worksheet.sheet_properties.tabColor = (
+            ERROR_FILL_RGB if issue.severity == "error" else WARNING_FILL_RGB
+        )
+
+
+def _comment(issues: Sequence[Issue], existing: Any) -> Comment:
+    lines = [f"{AUTHOR}:"]
+    lines += [f"{'Error' if i.severity == 'error' else 'Warning'}: {i.message}" for i in issues]
+    if existing is not None and existing.text:
+        lines += ["", f"Earlier comment: {existing.text}"]
+    text = _clean("\n".join(lines))[:30_000]
+    comment = Comment(text, AUTHOR)
+    comment.width = 320
+    comment.height = min(600, 40 + 20 * sum(1 + len(line) // 45 for line in lines))
+    return comment
+
+
+def _add_feedback_sheet(book: Any, sheets: dict[str, Worksheet], issues: Sequence[Issue]) -> None:
+    """A first sheet listing every problem, each linked to its cell where there is one."""
+    sheet = book.create_sheet(_free_title(sheets), 0)
+    errors = sum(1 for issue in issues if issue.severity == "error")
+    sheet["A1"] = "Feedback from the PIMH data team"
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A2"] = (
+        f"{errors} error(s), {len(issues) - errors} warning(s). Errors are filled red and "
+        "warnings amber; hover over a marked cell to read its comment."
+    )
+    sheet["A3"] = (
+        "A return with any error has not been loaded: correct your original file and send "
+        "the whole return again."
+    )
+    for column, (header, width) in enumerate(zip(_HEADERS, _WIDTHS, strict=True), start=1):
+        cell = sheet.cell(row=5, column=column, value=header)
+        cell.font = Font(bold=True)
+        sheet.column_dimensions[cell.column_letter].width = width
+    for row, issue in enumerate(issues, start=6):
+        _text(sheet.cell(row=row, column=1), "Error" if issue.severity == "error" else "Warning")
+        _link(sheet.cell(row=row, column=2), issue, sheets)
+        _text(sheet.cell(row=row, column=3), shorten(issue.value))
+        _text(sheet.cell(row=row, column=4), issue.message)
+        sheet.cell(row=row, column=4).alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "A6"
+    for worksheet in sheets.values():
+        worksheet.sheet_view.tabSelected = False
+    sheet.sheet_view.tabSelected = True
+    book.active = 0
+
+
+def _link(cell: Any, issue: Issue, sheets: dict[str, Worksheet]) -> None:
+    _text(cell, where(issue))
+    location = locate(issue)
+    worksheet = sheets.get(sheet_key(location.sheet or ""))
+    if worksheet is None:
+        return
+    quoted = "'" + worksheet.title.replace("'", "''") + "'"
+    target = f"{quoted}!{location.coordinate or 'A1'}"
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=target, display=cell.value)
+    cell.style = "Hyperlink"
+
+
+def _free_title(sheets: dict[str, Worksheet]) -> str:
+    """`Feedback`, unless the reporter already has a sheet of that name (any case)."""
+    title, number = FEEDBACK_SHEET, 1
+    while sheet_key(title) in sheets:
+        number += 1
+        title = f"{FEEDBACK_SHEET} {number}"
+    return title
+
+
+def _text(cell: Any, value: str) -> None:
+    """Write untrusted text as text: never as a formula, never with XML-illegal characters."""
+    if value:
+        cell.value = _clean(value)
+        cell.data_type = "s"
+
+
+def _clean(text: str) -> str:
+    return str(ILLEGAL_CHARACTERS_RE.sub("", text))

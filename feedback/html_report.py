@@ -1,0 +1,109 @@
+"""The feedback page every reporter receives: one self-contained, printable HTML file.
+
+HTML rather than a workbook because it opens anywhere (including on a phone, or for a
+charity without Excel) and can be kept or printed as the record of what we received.
+Every cell value is the reporter's untrusted input, so the template autoescapes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Final
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from feedback.subject import FeedbackSubject, locate, ordered_issues, where
+from schemas.issues import Issue
+from schemas.reference import BOARDS
+
+TEMPLATE_NAMES: Final[dict[str, str]] = {
+    "BQR": "Board Quarterly Return",
+    "TSR": "Third Sector Return",
+}
+# A cell can hold 32,767 characters; the report only needs enough to recognise it.
+MAX_VALUE_CHARS: Final = 200
+
+
+def render_html_report(subject: FeedbackSubject, issues: Sequence[Issue]) -> str:
+    """The whole feedback page for one return, problems in the order the workbook reads."""
+    ordered = ordered_issues(issues)
+    errors = sum(1 for issue in ordered if issue.severity == "error")
+    warnings = len(ordered) - errors
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        subject=subject,
+        accepted=subject.accepted,
+        errors=errors,
+        warnings=warnings,
+        reporter=_reporter(subject),
+        template_name=_template_name(subject.template),
+        period=_period(subject),
+        received=format_received(subject.received_at),
+        rows=[_row(issue) for issue in ordered],
+    )
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 error`, `2 errors`: headlines read as sentences, not as `error(s)`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def format_received(received_at: dt.datetime) -> str:
+    """`3 May 2024 at 14:05 UTC`: unambiguous to a reader in any locale."""
+    text = f"{received_at.day} {received_at:%B %Y at %H:%M}"
+    zone = received_at.tzname()
+    return f"{text} {zone}" if zone else text
+
+
+def shorten(value: str | None) -> str:
+    """A cell value cut to a readable length; the empty string when there is none."""
+    if value is None:
+        return ""
+    if len(value) <= MAX_VALUE_CHARS:
+        return value
+    return value[: MAX_VALUE_CHARS - 1] + "\u2026"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    environment = Environment(
+        loader=PackageLoader("feedback", "templates"),
+        autoescape=True,  # values come from reporters' cells: never trust them as markup
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals["plural"] = plural
+    return environment
+
+
+def _row(issue: Issue) -> dict[str, object]:
+    return {
+        "severity": issue.severity,
+        "label": "Error" if issue.severity == "error" else "Warning",
+        "where": where(issue),
+        "value": shorten(issue.value),
+        # A cell named but no value found means the cell was blank, which is worth saying.
+        "empty_cell": not issue.value and locate(issue).coordinate is not None,
+        "message": issue.message,
+    }
+
+
+def _reporter(subject: FeedbackSubject) -> str | None:
+    name = subject.reporter_name or BOARDS.get(subject.reporter_code or "")
+    if name and subject.reporter_code:
+        return f"{name} ({subject.reporter_code})"
+    return name or subject.reporter_code
+
+
+def _template_name(template: str | None) -> str | None:
+    if template is None:
+        return None
+    return TEMPLATE_NAMES.get(template, template)
+
+
+def _period(subject: FeedbackSubject) -> str | None:
+    parts = [part for part in (subject.financial_year, subject.quarter) if part]
+    return " ".join(parts) or None

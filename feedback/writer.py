@@ -1,0 +1,79 @@
+"""Puts a return's feedback where its reporter will find it, on any fsspec location.
+
+Reports go to `<feedback_url>/<reporter code>/`, one folder per reporter, mirroring the
+landing area, so each board or charity can be given access to its own folder only. Names
+carry the first 12 hex digits of the file's SHA-256: re-processing the same bytes rewrites
+the same files instead of piling up copies, and two different files of the same name
+never overwrite each other's feedback.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Final
+
+import fsspec
+
+from feedback.annotate import annotate_workbook
+from feedback.html_report import render_html_report
+from feedback.subject import FeedbackSubject
+from schemas.issues import Issue
+
+UNASSIGNED: Final = "_unassigned"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+", re.ASCII)
+_MAX_STEM_CHARS: Final = 80
+
+
+def write_feedback(
+    feedback_url: str,
+    subject: FeedbackSubject,
+    issues: Sequence[Issue],
+    workbook: bytes,
+    *,
+    max_annotate_bytes: int = 20_000_000,
+) -> list[str]:
+    """Write the HTML report and, when the workbook can be marked up, an annotated copy.
+
+    Returns what was written, as locations in the same form as `feedback_url` (a local
+    path stays a path, `memory://` or `s3://` stay URLs). Folders are created as needed.
+    """
+    fs, root = fsspec.core.url_to_fs(feedback_url)
+    folder = _safe(subject.reporter_code or "") or UNASSIGNED
+    base = f"{report_stem(subject.file_name)}-{subject.sha256[:12].lower()}"
+    outputs: list[tuple[str, bytes]] = [
+        (f"{base}.html", render_html_report(subject, issues).encode("utf-8"))
+    ]
+    if issues:  # a clean return needs no marked-up copy
+        annotated = annotate_workbook(
+            workbook, subject.file_name, issues, max_bytes=max_annotate_bytes
+        )
+        if annotated is not None:
+            suffix = PurePosixPath(subject.file_name.strip()).suffix.lower().lstrip(".")
+            outputs.append((f"{base}-annotated.{suffix}", annotated))
+    fs.makedirs(_join(root, folder), exist_ok=True)
+    written: list[str] = []
+    for name, content in outputs:
+        fs.pipe_file(_join(root, folder, name), content)
+        written.append(_join(feedback_url, folder, name))
+    return written
+
+
+def report_stem(file_name: str) -> str:
+    """The received file's name without folder or extension, safe as a path component.
+
+    Reporters name files freely (spaces, slashes, accents); only a conservative ASCII
+    set survives, so the same name works on local disks, SMB shares and object stores.
+    """
+    name = PureWindowsPath(file_name.strip()).name  # splits on both "/" and "\\"
+    stem = _safe(PurePosixPath(name).stem)[:_MAX_STEM_CHARS]
+    return stem or "return"
+
+
+def _safe(text: str) -> str:
+    return _UNSAFE.sub("_", text).strip("._")
+
+
+def _join(root: str, *parts: str) -> str:
+    return "/".join([root.rstrip("/"), *parts])

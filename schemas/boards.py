@@ -1,0 +1,65 @@
+"""Resolving the many ways a board's name is written to its GSS code.
+
+SPEC.md: matching forgives case, "&"/"and", a leading "NHS" and punctuation, and never
+guesses between two boards. We compare whole normalised names (plus a few abbreviations
+in common use), never substrings, so a name is either one board or none.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Final
+
+from schemas.reference import BOARDS
+
+_PUNCTUATION = re.compile(r"[^a-z0-9 ]")
+_SPACES = re.compile(r"\s+")
+
+# Abbreviations boards use for themselves; each names exactly one board.
+_ALIASES: Final[dict[str, str]] = {
+    "ggc": "S08000031",
+    "gg and c": "S08000031",
+    "glasgow and clyde": "S08000031",
+    "a and a": "S08000015",
+    "ayrshire arran": "S08000015",
+    "d and g": "S08000017",
+    "eilean siar": "S08000028",
+    "na h eileanan siar": "S08000028",
+}
+
+
+def normalise_board_name(text: str) -> str:
+    """Lower case, "&" as "and", punctuation and a leading "NHS" dropped, spaces folded."""
+    lowered = text.lower().replace("&", " and ")
+    cleaned = _SPACES.sub(" ", _PUNCTUATION.sub(" ", lowered)).strip()
+    for prefix in ("nhs ", "the nhs "):
+        if cleaned.startswith(prefix):
+            cleaned = cleaned[len(prefix) :]
+    for suffix in (" health board", " nhs board", " board"):
+        if cleaned.endswith(suffix):
+            cleaned = cleaned[: -len(suffix)]
+    return cleaned.strip()
+
+
+_BY_NAME: Final[dict[str, str]] = {
+    **{normalise_board_name(name): code for code, name in BOARDS.items()},
+    **_ALIASES,
+}
+
+
+def resolve_board(text: str | None) -> str | None:
+    """The board code a name or code denotes, or None when it is unknown."""
+    if text is None:
+        return None
+    stripped = text.strip().upper()
+    if stripped in BOARDS:
+        return stripped
+    return _BY_NAME.get(normalise_board_name(text))
+
+
+def closest_boards(text: str, limit: int = 3) -> list[str]:
+    """Board names closest to an unrecognised one, for the feedback message."""
+    names = {normalise_board_name(name): name for name in BOARDS.values()}
+    matches = difflib.get_close_matches(normalise_board_name(text), names, n=limit, cutoff=0.4)
+    return [names[match] for match in matches]

@@ -1,0 +1,292 @@
+"""The rules of the Board Quarterly Return, one pandera model per sheet.
+
+Each model validates the rows of many returns at once (see `schemas.prepare`). Every
+check has a name that `schemas.rules` turns into a sentence a board manager understands;
+whether a failed check is an error or a warning is decided there too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandera.polars as pa
+import polars as pl
+from pandera.api.polars.types import PolarsData
+
+from schemas.reference import MBU_HOST_BOARDS
+
+WTE_MAX = 200.0
+TOLERANCE = 0.01
+
+
+def _ok(data: PolarsData, expr: pl.Expr) -> pl.LazyFrame:
+    return data.lazyframe.select(expr)
+
+
+def _is_number(data: PolarsData) -> pl.LazyFrame:
+    return _ok(data, pl.col(f"{data.key}_text").is_null() | pl.col(data.key).is_not_null())
+
+
+def _whole_and_not_negative(data: PolarsData) -> pl.LazyFrame:
+    value = pl.col(data.key)
+    return _ok(data, value.is_null() | ((value >= 0) & (value == value.floor())))
+
+
+def _not_negative(data: PolarsData) -> pl.LazyFrame:
+    value = pl.col(data.key)
+    return _ok(data, value.is_null() | (value >= 0))
+
+
+def _known_code(data: PolarsData) -> pl.LazyFrame:
+    return _ok(data, pl.col(data.key).is_not_null())
+
+
+def _mbu_from_host(data: PolarsData) -> pl.LazyFrame:
+    return _ok(
+        data,
+        (pl.col("service") != "MBU")
+        | pl.col("service").is_null()
+        | pl.col("board_code").is_null()
+        | pl.col("board_code").is_in(sorted(MBU_HOST_BOARDS)),
+    )
+
+
+def _first_of_key(data: PolarsData, *keys: str) -> pl.LazyFrame:
+    """True for the first row of each key within a return; later twins fail."""
+    group = ["return_index", *keys]
+    return _ok(
+        data,
+        pl.any_horizontal(pl.col(k).is_null() for k in keys)
+        | (pl.int_range(pl.len()).over(group) == 0),
+    )
+
+
+def derived_vacancy() -> pl.Expr:
+    """max(0, funded - in post), null unless both are reported (SPEC.md, Staffing)."""
+    difference = pl.col("funded_wte") - pl.col("in_post_wte")
+    return pl.when(difference < 0).then(pl.lit(0.0)).otherwise(difference)
+
+
+class _SheetModel(pa.DataFrameModel):
+    return_index: int
+    sheet_row: int
+    board_code: str = pa.Field(nullable=True)
+    service_text: str = pa.Field(nullable=True)
+    service: str = pa.Field(nullable=True)
+
+    @pa.check("service", name="service_known")
+    def service_known(cls, data: PolarsData) -> pl.LazyFrame:
+        return _known_code(data)
+
+    @pa.check("service", name="mbu_from_host_board")
+    def mbu_from_host_board(cls, data: PolarsData) -> pl.LazyFrame:
+        return _mbu_from_host(data)
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+class StaffingModel(_SheetModel):
+    """One row per service and staff group of a board's return."""
+
+    staff_group_text: str = pa.Field(nullable=True)
+    staff_group: str = pa.Field(nullable=True)
+    funded_wte: float = pa.Field(nullable=True)
+    in_post_wte: float = pa.Field(nullable=True)
+    vacant_wte: float = pa.Field(nullable=True)
+
+    @pa.check("staff_group", name="staff_group_known")
+    def staff_group_known(cls, data: PolarsData) -> pl.LazyFrame:
+        return _known_code(data)
+
+    @pa.check("funded_wte", "in_post_wte", "vacant_wte", name="is_number")
+    def is_number(cls, data: PolarsData) -> pl.LazyFrame:
+        return _is_number(data)
+
+    @pa.check("funded_wte", "in_post_wte", name="wte_range")
+    def wte_range(cls, data: PolarsData) -> pl.LazyFrame:
+        value = pl.col(data.key)
+        return _ok(data, value.is_null() | value.is_between(0, WTE_MAX))
+
+    @pa.check("funded_wte", "in_post_wte", "vacant_wte", name="wte_two_decimals")
+    def wte_two_decimals(cls, data: PolarsData) -> pl.LazyFrame:
+        value = pl.col(data.key)
+        return _ok(data, value.is_null() | ((value - value.round(2)).abs() < 1e-9))
+
+    @pa.check("vacant_wte", name="vacancy_arithmetic")
+    def vacancy_arithmetic(cls, data: PolarsData) -> pl.LazyFrame:
+        expected = derived_vacancy()
+        return _ok(
+            data,
+            pl.col("vacant_wte").is_null()
+            | expected.is_null()
+            | ((pl.col("vacant_wte") - expected).abs() <= TOLERANCE + 1e-9),
+        )
+
+    @pa.check("in_post_wte", name="in_post_above_funded")
+    def in_post_above_funded(cls, data: PolarsData) -> pl.LazyFrame:
+        return _ok(data, ~(pl.col("in_post_wte") > pl.col("funded_wte")).fill_null(False))
+
+    @pa.check("service", name="one_row_per_service_and_staff_group")
+    def one_row_per_key(cls, data: PolarsData) -> pl.LazyFrame:
+        return _first_of_key(data, "service", "staff_group")
+
+
+COUNT_COLUMNS = (
+    "referrals_received",
+    "referrals_accepted",
+    "first_assessments",
+    "open_caseload",
+    "discharges",
+    "waiting_over_12_weeks",
+    "admissions",
+    "occupied_bed_days",
+    "available_bed_days",
+)
+
+
+class ActivityModel(_SheetModel):
+    """One row per service of a board's return."""
+
+    referrals_received: float = pa.Field(nullable=True)
+    referrals_accepted: float = pa.Field(nullable=True)
+    first_assessments: float = pa.Field(nullable=True)
+    open_caseload: float = pa.Field(nullable=True)
+    discharges: float = pa.Field(nullable=True)
+    waiting_over_12_weeks: float = pa.Field(nullable=True)
+    admissions: float = pa.Field(nullable=True)
+    occupied_bed_days: float = pa.Field(nullable=True)
+    available_bed_days: float = pa.Field(nullable=True)
+
+    @pa.check(*COUNT_COLUMNS, name="is_number")
+    def is_number(cls, data: PolarsData) -> pl.LazyFrame:
+        return _is_number(data)
+
+    @pa.check(*COUNT_COLUMNS, name="whole_number")
+    def whole_number(cls, data: PolarsData) -> pl.LazyFrame:
+        return _whole_and_not_negative(data)
+
+    @pa.check("referrals_accepted", name="accepted_within_received")
+    def accepted_within_received(cls, data: PolarsData) -> pl.LazyFrame:
+        over = pl.col("referrals_accepted") > pl.col("referrals_received")
+        return _ok(data, ~over.fill_null(False))
+
+    @pa.check("admissions", "occupied_bed_days", "available_bed_days", name="mbu_only")
+    def mbu_only(cls, data: PolarsData) -> pl.LazyFrame:
+        return _ok(
+            data,
+            pl.col(data.key).is_null()
+            | (pl.col("service") == "MBU").fill_null(True)
+            | pl.col(f"{data.key}_text").is_null(),
+        )
+
+    @pa.check("occupied_bed_days", name="occupied_within_available")
+    def occupied_within_available(cls, data: PolarsData) -> pl.LazyFrame:
+        over = pl.col("occupied_bed_days") > pl.col("available_bed_days")
+        return _ok(data, ~over.fill_null(False))
+
+    @pa.check("service", name="one_row_per_service")
+    def one_row_per_service(cls, data: PolarsData) -> pl.LazyFrame:
+        return _first_of_key(data, "service")
+
+
+class FinanceModel(_SheetModel):
+    """One row per service of a board's return."""
+
+    allocation_gbp: float = pa.Field(nullable=True)
+    spend_gbp: float = pa.Field(nullable=True)
+    forecast_gbp: float = pa.Field(nullable=True)
+
+    @pa.check("allocation_gbp", "spend_gbp", "forecast_gbp", name="is_number")
+    def is_number(cls, data: PolarsData) -> pl.LazyFrame:
+        return _is_number(data)
+
+    @pa.check("allocation_gbp", "spend_gbp", "forecast_gbp", name="pounds_not_negative")
+    def pounds_not_negative(cls, data: PolarsData) -> pl.LazyFrame:
+        return _not_negative(data)
+
+    @pa.check("forecast_gbp", name="forecast_within_allocation")
+    def forecast_within_allocation(cls, data: PolarsData) -> pl.LazyFrame:
+        over = pl.col("forecast_gbp") > pl.col("allocation_gbp") * 1.1 + 1e-9
+        return _ok(data, ~over.fill_null(False))
+
+    @pa.check("service", name="one_row_per_service")
+    def one_row_per_service(cls, data: PolarsData) -> pl.LazyFrame:
+        return _first_of_key(data, "service")
+
+
+class CoverModel(pa.DataFrameModel):
+    """One row per return: who sent it and for which quarter."""
+
+    return_index: int
+    folder_code: str = pa.Field(nullable=True)
+    board_text: str = pa.Field(nullable=True)
+    board_code: str = pa.Field(nullable=True)
+    financial_year_text: str = pa.Field(nullable=True)
+    financial_year: str = pa.Field(nullable=True)
+    quarter_text: str = pa.Field(nullable=True)
+    quarter: str = pa.Field(nullable=True)
+
+    @pa.check("board_code", name="board_known")
+    def board_known(cls, data: PolarsData) -> pl.LazyFrame:
+        return _known_code(data)
+
+    @pa.check("board_code", name="board_matches_folder")
+    def board_matches_folder(cls, data: PolarsData) -> pl.LazyFrame:
+        mismatch = pl.col("board_code") != pl.col("folder_code")
+        return _ok(data, ~mismatch.fill_null(False))
+
+    @pa.check("financial_year", name="financial_year_valid")
+    def financial_year_valid(cls, data: PolarsData) -> pl.LazyFrame:
+        return _known_code(data)
+
+    @pa.check("quarter", name="quarter_valid")
+    def quarter_valid(cls, data: PolarsData) -> pl.LazyFrame:
+        return _known_code(data)
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+class TotalsModel(pa.DataFrameModel):
+    """One row per figure of a Total row: what the board typed and what its column adds to."""
+
+    return_index: int
+    sheet: str
+    column: str
+    sheet_row: int
+    declared_text: str = pa.Field(nullable=True)
+    declared: float = pa.Field(nullable=True)
+    computed: float = pa.Field(nullable=True)
+
+    @pa.check("declared", name="total_is_number")
+    def total_is_number(cls, data: PolarsData) -> pl.LazyFrame:
+        return _ok(data, pl.col("declared_text").is_null() | pl.col("declared").is_not_null())
+
+    @pa.check("declared", name="total_adds_up")
+    def total_adds_up(cls, data: PolarsData) -> pl.LazyFrame:
+        difference = (pl.col("declared") - pl.col("computed").fill_null(0.0)).abs()
+        return _ok(data, pl.col("declared").is_null() | (difference <= TOLERANCE + 1e-9))
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+SHEET_MODELS: dict[str, type[_SheetModel]] = {
+    "Staffing": StaffingModel,
+    "Activity": ActivityModel,
+    "Finance": FinanceModel,
+}
+
+
+def failure_cases(model: type[pa.DataFrameModel], frame: pl.DataFrame) -> pl.DataFrame:
+    """Every failed check of `model` on `frame` (empty when all pass), in one pass."""
+    try:
+        model.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases: Any = exc.failure_cases
+        return pl.DataFrame(cases).select("column", "check", "index")
+    return pl.DataFrame(schema={"column": pl.String, "check": pl.String, "index": pl.Int32})

@@ -1,0 +1,79 @@
+"""Turning the reader's string tables into typed frames ready for validation.
+
+Many returns are validated in one pandera call (per-return Python does not scale to a
+backfill), so each sheet's rows from every return are stacked with their return index.
+Each measure keeps its typed text beside the parsed number so a rule can quote it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from connectors.text import parse_number
+from connectors.workbook import SHEET_ROW, SheetTable
+from schemas.codes import SERVICE_LOOKUP, STAFF_GROUP_LOOKUP, lookup_code
+from schemas.layouts import SheetLayout
+
+RETURN_INDEX = "return_index"
+BOARD_CODE = "board_code"
+
+_CODE_LOOKUPS = {"service": SERVICE_LOOKUP, "staff_group": STAFF_GROUP_LOOKUP}
+
+
+def text_column(key: str) -> str:
+    """The column holding what the reporter typed for a parsed measure or code."""
+    return f"{key}_text"
+
+
+@dataclass(frozen=True, slots=True)
+class SheetPart:
+    """One return's table for a sheet, with what the sheet's rules need to know about it."""
+
+    return_index: int
+    board_code: str | None
+    table: SheetTable
+
+
+def _typed(layout: SheetLayout) -> list[pl.Expr]:
+    exprs: list[pl.Expr] = []
+    for column in layout.columns:
+        raw = pl.col(column.key)
+        if column.kind == "code":
+            exprs += [
+                raw.alias(text_column(column.key)),
+                lookup_code(raw, _CODE_LOOKUPS[column.key]).alias(column.key),
+            ]
+        elif column.kind == "text":
+            exprs.append(raw)
+        else:
+            exprs += [raw.alias(text_column(column.key)), parse_number(raw).alias(column.key)]
+    return exprs
+
+
+def empty_sheet_frame(layout: SheetLayout) -> pl.DataFrame:
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
+        RETURN_INDEX: pl.Int64,
+        BOARD_CODE: pl.String,
+        SHEET_ROW: pl.Int64,
+    }
+    for column in layout.columns:
+        schema[column.key] = pl.String
+    return pl.DataFrame(schema=schema)
+
+
+def stack_sheet(layout: SheetLayout, parts: Sequence[SheetPart]) -> pl.DataFrame:
+    """All returns' rows of one sheet, typed: one row per data row of every return."""
+    frames = [
+        part.table.frame.with_columns(
+            pl.lit(part.return_index, pl.Int64).alias(RETURN_INDEX),
+            pl.lit(part.board_code, pl.String).alias(BOARD_CODE),
+        )
+        for part in parts
+    ]
+    stacked = pl.concat([empty_sheet_frame(layout), *frames], how="diagonal_relaxed")
+    return stacked.select(
+        pl.col(RETURN_INDEX), pl.col(BOARD_CODE), pl.col(SHEET_ROW), *_typed(layout)
+    )

@@ -1,0 +1,170 @@
+"""What each failed check means to the person who filled in the return.
+
+pandera names the check that failed; this module says whether that is an error or a
+warning and words it in plain English with the figures involved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from schemas.boards import closest_boards
+from schemas.issues import Severity
+from schemas.layouts import BQR, SheetLayout
+from schemas.reference import BOARDS, SERVICES, STAFF_GROUPS
+
+Row = Mapping[str, Any]
+Wording = Callable[[Row, str], str]
+
+WARNING_CHECKS: Final = frozenset(
+    {"in_post_above_funded", "forecast_within_allocation", "wte_two_decimals"}
+)
+
+_LAYOUTS: Final[dict[str, SheetLayout]] = {sheet.name: sheet for sheet in BQR.sheets}
+
+
+def severity_of(check: str) -> Severity:
+    return "warning" if check in WARNING_CHECKS else "error"
+
+
+def header(sheet: str, key: str) -> str:
+    """The column's header as printed on the template, e.g. `Funded WTE`."""
+    column = _LAYOUTS[sheet].column(key)
+    return f"{column.header} {column.unit}" if column.unit and column.unit != "£" else column.header
+
+
+def number(value: Any) -> str:
+    if value is None:
+        return "(empty)"
+    return f"{float(value):,.2f}".rstrip("0").rstrip(".")
+
+
+def pounds(value: Any) -> str:
+    return "(empty)" if value is None else f"£{float(value):,.2f}"
+
+
+def typed(row: Row, key: str) -> str:
+    text = row.get(f"{key}_text")
+    return f"'{text}'" if text is not None else "an empty cell"
+
+
+def _service_known(row: Row, _: str) -> str:
+    if row.get("service_text") is None:
+        return "Service is empty: every row needs a service code (CPMHT, IMH, MNPI or MBU)."
+    return f"{typed(row, 'service')} is not a service: use one of {', '.join(SERVICES)}."
+
+
+def _staff_group_known(row: Row, _: str) -> str:
+    if row.get("staff_group_text") is None:
+        return "Staff group is empty: every row needs one of the template's staff groups."
+    return (
+        f"{typed(row, 'staff_group')} is not a staff group: use one of {', '.join(STAFF_GROUPS)}."
+    )
+
+
+def _mbu_from_host(row: Row, _: str) -> str:
+    board = BOARDS.get(str(row.get("board_code")), "This board")
+    return (
+        f"{board} does not have a Mother and Baby Unit, so it cannot report MBU: only Lothian "
+        "and Greater Glasgow and Clyde can."
+    )
+
+
+def _board_known(row: Row, _: str) -> str:
+    text = row.get("board_text")
+    if text is None:
+        return "The Cover sheet does not say which board this return is from."
+    suggestions = closest_boards(str(text))
+    hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
+    return f"'{text}' is not an NHS board we recognise.{hint} You may also give the board code."
+
+
+def _board_matches_folder(row: Row, _: str) -> str:
+    claimed = BOARDS.get(str(row.get("board_code")), row.get("board_code"))
+    folder = BOARDS.get(str(row.get("folder_code")), row.get("folder_code"))
+    return (
+        f"This return says it is from {claimed} but was sent from the folder of {folder}. "
+        "A board may send only its own return."
+    )
+
+
+SHEET_WORDING: Final[dict[str, Wording]] = {
+    "service_known": _service_known,
+    "staff_group_known": _staff_group_known,
+    "mbu_from_host_board": _mbu_from_host,
+    "is_number": lambda r, k: f"{header(r['sheet'], k)} must be a number; found {typed(r, k)}.",
+    "wte_range": lambda r, k: (
+        f"{header(r['sheet'], k)} must be between 0 and 200; found {number(r[k])}."
+    ),
+    "wte_two_decimals": lambda r, k: (
+        f"{header(r['sheet'], k)} is recorded to two decimals; {typed(r, k)} will be "
+        f"stored as {round(float(r[k]), 2):g}."
+    ),
+    "vacancy_arithmetic": lambda r, _: (
+        "Vacant WTE must equal Funded WTE minus In post WTE (or 0 when more are in post): "
+        f"expected {number(max(0.0, r['funded_wte'] - r['in_post_wte']))}, found "
+        f"{number(r['vacant_wte'])}. Leave it empty to have it worked out for you."
+    ),
+    "in_post_above_funded": lambda r, _: (
+        f"In post WTE ({number(r['in_post_wte'])}) is above Funded WTE "
+        f"({number(r['funded_wte'])}). Please check it; the return has been loaded."
+    ),
+    "one_row_per_service_and_staff_group": lambda r, _: (
+        f"There is already a row for {r['service']} / {r['staff_group']}: give one row per "
+        "service and staff group."
+    ),
+    "whole_number": lambda r, k: (
+        f"{header(r['sheet'], k)} must be a whole number, 0 or more; found {typed(r, k)}."
+    ),
+    "accepted_within_received": lambda r, _: (
+        f"Referrals accepted ({number(r['referrals_accepted'])}) cannot be more than "
+        f"referrals received ({number(r['referrals_received'])})."
+    ),
+    "mbu_only": lambda r, k: (
+        f"{header(r['sheet'], k)} is reported only for the Mother and Baby Unit (MBU); leave "
+        f"it empty for {r['service']}."
+    ),
+    "occupied_within_available": lambda r, _: (
+        f"Occupied bed days ({number(r['occupied_bed_days'])}) cannot be more than available "
+        f"bed days ({number(r['available_bed_days'])})."
+    ),
+    "one_row_per_service": lambda r, _: (
+        f"There is already a row for {r['service']}: give one row per service."
+    ),
+    "pounds_not_negative": lambda r, k: (
+        f"{header(r['sheet'], k)} must be an amount in pounds, 0 or more; found {typed(r, k)}."
+    ),
+    "forecast_within_allocation": lambda r, _: (
+        f"Forecast full year ({pounds(r['forecast_gbp'])}) is more than 10% above the "
+        f"allocation ({pounds(r['allocation_gbp'])}). Please check it; the return has been "
+        "loaded."
+    ),
+    "total_is_number": lambda r, _: (
+        f"The Total for {header(r['sheet'], r['column'])} must be a number; found "
+        f"'{r['declared_text']}'."
+    ),
+    "total_adds_up": lambda r, _: (
+        f"The Total for {header(r['sheet'], r['column'])} is {number(r['declared'])} but the "
+        f"rows above add up to {number(r['computed'] or 0)}."
+    ),
+}
+
+COVER_WORDING: Final[dict[str, Wording]] = {
+    "board_known": _board_known,
+    "board_matches_folder": _board_matches_folder,
+    "financial_year_valid": lambda r, _: (
+        f"The financial year must be written like 2022-23; found {typed(r, 'financial_year')}."
+    ),
+    "quarter_valid": lambda r, _: (
+        f"The quarter must be Q1, Q2, Q3 or Q4; found {typed(r, 'quarter')}."
+    ),
+}
+
+# The Cover field whose cell is at fault for each cover check.
+COVER_FIELD: Final[dict[str, str]] = {
+    "board_known": "board",
+    "board_matches_folder": "board",
+    "financial_year_valid": "financial_year",
+    "quarter_valid": "quarter",
+}
