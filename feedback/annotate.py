@@ -162,6 +162,8 @@ def _add_feedback_sheet(book: Any, sheets: dict[str, Worksheet], issues: Sequenc
         worksheet.sheet_view.tabSelected = False
     sheet.sheet_view.tabSelected = True
     book.active = 0
+    for view in book.views:  # the tab bar may have been scrolled past the first sheet
+        view.firstSheet = 0
 
 
 def _link(cell: Any, issue: Issue, sheets: dict[str, Worksheet]) -> None:

@@ -1,1 +1,1 @@
-"""pimh"""
+"""pimh: the data platform for the Perinatal and Infant Mental Health programme's returns."""

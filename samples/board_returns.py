@@ -123,6 +123,8 @@ def header_text(column: Column, style: HeaderStyle) -> str:
         return column.header.upper()
     if style == "units_in_brackets" and column.header.endswith(" WTE"):
         return f"{column.header.removesuffix(' WTE')} (WTE)"
+    if style == "units_in_brackets" and column.kind == "pounds":
+        return f"{column.header} (£)"
     return column.header
 
 

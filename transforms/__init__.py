@@ -1,1 +1,1 @@
-"""transforms"""
+"""Shaping validated returns into warehouse rows."""

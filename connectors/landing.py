@@ -1,0 +1,106 @@
+"""Finding returns in the landing area, through fsspec so any storage works the same.
+
+Layout (SPEC.md): `<landing>/<reporter code>/anything.xlsx`. A file is taken only once it
+has stopped changing, so a board copying a large file over a slow link is not read
+half-written; Excel's lock files (`~$...`) and hidden files are never taken.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from fsspec import AbstractFileSystem
+from fsspec.core import url_to_fs
+
+from schemas.reference import is_reporter_code
+
+
+@dataclass(frozen=True, slots=True)
+class LandedFile:
+    """A file found in a landing area, and the reporter folder it sits in (None: outside)."""
+
+    url: str
+    landing_root: str
+    folder: str
+    reporter_code: str | None
+    file_name: str
+    size: int
+
+
+def _ignored(name: str) -> bool:
+    return name.startswith(("~$", ".")) or name.endswith((".tmp", ".part", ".crdownload"))
+
+
+def _protocol_prefix(fs: AbstractFileSystem, url: str) -> str:
+    protocol = fs.protocol[0] if isinstance(fs.protocol, tuple | list) else fs.protocol
+    return "" if protocol in ("file", "local") and "://" not in url else f"{protocol}://"
+
+
+def _landed(fs: AbstractFileSystem, prefix: str, root: str, path: str, size: int) -> LandedFile:
+    relative = posixpath.relpath(path, root)
+    top = relative.split("/")[0] if "/" in relative else ""
+    reporter = top if top and is_reporter_code(top) else None
+    return LandedFile(
+        url=prefix + path,
+        landing_root=prefix + root,
+        folder=posixpath.dirname(relative),
+        reporter_code=reporter,
+        file_name=posixpath.basename(path),
+        size=size,
+    )
+
+
+def discover(location: str) -> list[LandedFile]:
+    """The files a path names: a landing root, one reporter's folder, or a single file."""
+    fs, path = url_to_fs(location)
+    path = path.rstrip("/") or "/"
+    prefix = _protocol_prefix(fs, location)
+    if fs.isfile(path):
+        parent = posixpath.dirname(path)
+        root = posixpath.dirname(parent) if is_reporter_code(posixpath.basename(parent)) else parent
+        return [_landed(fs, prefix, root, path, int(fs.size(path)))]
+    root = posixpath.dirname(path) if is_reporter_code(posixpath.basename(path)) else path
+    found: dict[str, Any] = fs.find(path, detail=True)
+    return [
+        _landed(fs, prefix, root, name, int(info.get("size") or 0))
+        for name, info in sorted(found.items())
+        if info.get("type") == "file" and not _ignored(posixpath.basename(name))
+    ]
+
+
+def _fingerprint(fs: AbstractFileSystem, path: str) -> tuple[Any, Any] | None:
+    try:
+        info = fs.info(path)
+    except FileNotFoundError:
+        return None
+    return info.get("size"), info.get("mtime") or info.get("LastModified") or info.get("created")
+
+
+def settled(
+    files: Iterable[LandedFile], quiet_seconds: float, timeout: float
+) -> tuple[list[LandedFile], list[LandedFile]]:
+    """(files that stopped changing, files still being written when `timeout` ran out).
+
+    A file counts as settled once its size and modification time are unchanged across
+    `quiet_seconds`; a quiet period of zero takes every file as it is.
+    """
+    pending = list(files)
+    if quiet_seconds <= 0 or not pending:
+        return pending, []
+    fs, _ = url_to_fs(pending[0].url)
+    before = {f.url: _fingerprint(fs, url_to_fs(f.url)[1]) for f in pending}
+    deadline = time.monotonic() + timeout
+    ready: list[LandedFile] = []
+    while pending:
+        time.sleep(quiet_seconds)
+        after = {f.url: _fingerprint(fs, url_to_fs(f.url)[1]) for f in pending}
+        ready += [f for f in pending if after[f.url] == before[f.url] and after[f.url]]
+        pending = [f for f in pending if f not in ready and after[f.url] is not None]
+        before = after
+        if time.monotonic() >= deadline:
+            break
+    return ready, pending

@@ -1,0 +1,137 @@
+"""The ingest flow: landing area to warehouse, one batch of files per flow run.
+
+Tasks are the steps; retries only on those touching storage or the database. Inputs are
+large (workbook bytes, frames), so no task caches on its inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+from prefect import flow, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from connectors.isolation import extract_many
+from connectors.landing import LandedFile, discover, settled
+from connectors.workbook import WorkbookContent
+from feedback.subject import FeedbackSubject
+from feedback.writer import write_feedback
+from intake.outcome import BQR_LAYOUTS, Outcome, decide
+from intake.received import ReceivedFile, receive
+from intake.summary import FileSummary, feedback_root_for, summarise
+from intake.triage import Triage, triage
+from pimh.settings import Settings
+from schemas.reference import BOARDS
+from warehouse.engine import cached_warehouse
+from warehouse.load import SubmissionRecord, known_files, load_submissions
+from warehouse.migrate import upgrade
+
+STORAGE_RETRIES = {"retries": 3, "retry_delay_seconds": [1, 5, 15]}
+DATABASE_RETRIES = {"retries": 3, "retry_delay_seconds": [2, 10, 30]}
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    files: list[FileSummary]
+    still_changing: list[str]
+
+
+@task(cache_policy=NO_CACHE, **DATABASE_RETRIES)  # type: ignore[arg-type]
+def prepare_warehouse(warehouse_url: str) -> None:
+    upgrade(cached_warehouse(warehouse_url))
+
+
+@task(cache_policy=NO_CACHE, **STORAGE_RETRIES)  # type: ignore[arg-type]
+def find_returns(
+    locations: Sequence[str], quiet_seconds: float, timeout: float
+) -> tuple[list[LandedFile], list[LandedFile]]:
+    landed = [file for location in locations for file in discover(location)]
+    unique = list({file.url: file for file in landed}.values())
+    return settled(unique, quiet_seconds, timeout)
+
+
+@task(cache_policy=NO_CACHE, **STORAGE_RETRIES)  # type: ignore[arg-type]
+def receive_files(landed: Sequence[LandedFile], archive_url: str) -> list[ReceivedFile]:
+    return [receive(key, file, archive_url) for key, file in enumerate(landed)]
+
+
+@task(cache_policy=NO_CACHE, **DATABASE_RETRIES)  # type: ignore[arg-type]
+def sort_received(received: Sequence[ReceivedFile], warehouse_url: str) -> Triage:
+    known = known_files(cached_warehouse(warehouse_url), [r.sha256 for r in received])
+    return triage(received, known)
+
+
+@task(cache_policy=NO_CACHE)
+def read_returns(new: Sequence[ReceivedFile], settings: Settings) -> list[WorkbookContent]:
+    return extract_many(
+        [item.data for item in new],
+        BQR_LAYOUTS,
+        settings.max_file_bytes,
+        settings.max_expanded_bytes,
+        settings.reader_processes,
+    )
+
+
+@task(cache_policy=NO_CACHE)
+def validate_returns(sorted_files: Triage, contents: Sequence[WorkbookContent]) -> Outcome:
+    return decide(sorted_files, contents)
+
+
+@task(cache_policy=NO_CACHE, **STORAGE_RETRIES)  # type: ignore[arg-type]
+def write_feedback_reports(
+    records: Sequence[SubmissionRecord],
+    received: Sequence[ReceivedFile],
+    feedback_url: str | None,
+) -> None:
+    by_key = {item.key: item for item in received}
+    for record in records:
+        if not record.issues or record.status not in ("accepted", "rejected"):
+            continue
+        item = by_key[record.key]
+        subject = FeedbackSubject(
+            reporter_code=record.reporter_code,
+            reporter_name=BOARDS.get(record.reporter_code or ""),
+            file_name=record.file_name,
+            sha256=record.sha256,
+            received_at=record.received_at,
+            status=record.status,
+            template=record.template,
+            financial_year=record.financial_year,
+            quarter=record.quarter,
+        )
+        root = feedback_url or feedback_root_for(item.landed.landing_root)
+        written = write_feedback(root, subject, record.issues, item.data)
+        record.feedback_url = written[0] if written else None
+
+
+@task(cache_policy=NO_CACHE, **DATABASE_RETRIES)  # type: ignore[arg-type]
+def load_warehouse(outcome: Outcome, warehouse_url: str, chunk_size: int) -> dict[int, int]:
+    return load_submissions(
+        cached_warehouse(warehouse_url), outcome.records, outcome.facts, chunk_size
+    )
+
+
+@flow(name="ingest-returns", log_prints=False)
+def ingest_returns(locations: list[str], settings: Settings | None = None) -> IngestResult:
+    """Validate and load every settled file under `locations`; report every file's fate."""
+    settings = settings or Settings()
+    prepare_warehouse(settings.warehouse_url)
+    landed, still_changing = find_returns(
+        locations, settings.settle_seconds, settings.settle_timeout_seconds
+    )
+    received = receive_files(landed, settings.archive_url)
+    sorted_files = sort_received(received, settings.warehouse_url)
+    contents = read_returns(sorted_files.new, settings)
+    outcome = validate_returns(sorted_files, contents)
+    write_feedback_reports(outcome.records, received, settings.feedback_url)
+    submission_ids = load_warehouse(outcome, settings.warehouse_url, settings.load_chunk_size)
+    files = summarise(outcome.records, sorted_files.already_processed, submission_ids)
+    if files:
+        create_table_artifact(
+            key="ingest-summary",
+            table=[asdict(f) for f in files],
+            description=f"{len(files)} files handled by this ingest run.",
+        )
+    return IngestResult(files=files, still_changing=[f.url for f in still_changing])

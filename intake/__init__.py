@@ -1,0 +1,1 @@
+"""What happens to each file received: triage, outcome, and the records kept of it."""

@@ -1,0 +1,3 @@
+from pimh.cli import app
+
+app()

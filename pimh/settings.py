@@ -1,0 +1,34 @@
+"""Configuration, from `PIMH_*` environment variables (or a `.env` file) with safe defaults."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where the warehouse, archive and feedback live, and the limits a return must keep to."""
+
+    model_config = SettingsConfigDict(env_prefix="PIMH_", env_file=".env", extra="ignore")
+
+    warehouse_url: str = Field("sqlite:///pimh.db", description="SQLAlchemy URL of the warehouse.")
+    archive_url: str = Field(
+        "pimh-archive", description="Folder or fsspec URL of the archive of received files."
+    )
+    feedback_url: str | None = Field(
+        None,
+        description="Folder or fsspec URL for feedback reports; default: a 'feedback' folder "
+        "beside the landing area.",
+    )
+    max_file_bytes: int = Field(20_000_000, description="Largest return accepted, in bytes.")
+    max_expanded_bytes: int = Field(
+        200_000_000, description="Largest a workbook may expand to when unzipped, in bytes."
+    )
+    settle_seconds: float = Field(2.0, description="A file is taken once unchanged for this long.")
+    settle_timeout_seconds: float = Field(
+        60.0, description="Files still changing after this long wait for the next run."
+    )
+    reader_processes: int = Field(
+        2, description="Worker processes reading workbooks; 0 reads in-process (no isolation)."
+    )
+    load_chunk_size: int = Field(500, description="Returns written per transaction.")

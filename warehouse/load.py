@@ -1,0 +1,248 @@
+"""Writing submissions, their issues and their figures to the warehouse.
+
+A chunk of returns is written in one transaction (fast for a backfill); if it fails, each
+return of the chunk is tried in its own transaction, so a failure leaves the warehouse as
+it was for that return and does not hold back the others. Loading is idempotent: a
+submission already recorded (same bytes, origin and arrival time) is not written twice,
+so a retried task is safe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import polars as pl
+from sqlalchemy import Connection, Engine, and_, insert, select, tuple_, update
+from sqlalchemy.exc import DBAPIError
+
+from schemas.issues import Issue
+from schemas.prepare import RETURN_INDEX
+from schemas.reference import quarter_bounds, due_date
+from warehouse.tables import (
+    FACT_TABLES,
+    dim_quarter,
+    received_file,
+    submission,
+    validation_issue,
+)
+
+LoadStatus = Literal["accepted", "rejected", "duplicate"]
+
+
+@dataclass(slots=True)
+class SubmissionRecord:
+    """Everything the audit trail keeps about one file arrival."""
+
+    key: int
+    sha256: str
+    size_bytes: int
+    archive_url: str
+    file_name: str
+    origin_path: str
+    received_at: dt.datetime
+    status: LoadStatus
+    template: str | None = None
+    template_version: str | None = None
+    reporter_code: str | None = None
+    financial_year: str | None = None
+    quarter: str | None = None
+    completed_by: str | None = None
+    contact_email: str | None = None
+    feedback_url: str | None = None
+    issues: list[Issue] = field(default_factory=list)
+
+
+def _chunks(records: Sequence[SubmissionRecord], size: int) -> Iterator[list[SubmissionRecord]]:
+    for start in range(0, len(records), size):
+        yield list(records[start : start + size])
+
+
+def _already_loaded(connection: Connection, records: Sequence[SubmissionRecord]) -> dict[int, int]:
+    wanted = {(r.sha256, r.origin_path): r for r in records}
+    rows = connection.execute(
+        select(
+            submission.c.submission_id,
+            submission.c.sha256,
+            submission.c.origin_path,
+            submission.c.received_at,
+        ).where(tuple_(submission.c.sha256, submission.c.origin_path).in_(list(wanted)))
+    )
+    found: dict[int, int] = {}
+    for submission_id, sha256, origin, received_at in rows:
+        record = wanted[(sha256, origin)]
+        stored = received_at if received_at.tzinfo else received_at.replace(tzinfo=dt.UTC)
+        if stored == record.received_at:
+            found[record.key] = submission_id
+    return found
+
+
+def _record_files(connection: Connection, records: Sequence[SubmissionRecord]) -> None:
+    shas = {r.sha256: r for r in records}
+    known = set(
+        connection.scalars(select(received_file.c.sha256).where(received_file.c.sha256.in_(shas)))
+    )
+    new = [
+        {
+            "sha256": r.sha256,
+            "size_bytes": r.size_bytes,
+            "archive_url": r.archive_url,
+            "first_received_at": r.received_at,
+        }
+        for sha, r in shas.items()
+        if sha not in known
+    ]
+    if new:
+        connection.execute(insert(received_file), new)
+
+
+def _record_quarters(connection: Connection, records: Sequence[SubmissionRecord]) -> None:
+    periods = {
+        (r.financial_year, r.quarter)
+        for r in records
+        if r.status == "accepted" and r.financial_year and r.quarter
+    }
+    if not periods:
+        return
+    known = set(
+        connection.execute(
+            select(dim_quarter.c.financial_year, dim_quarter.c.quarter).where(
+                tuple_(dim_quarter.c.financial_year, dim_quarter.c.quarter).in_(list(periods))
+            )
+        ).tuples()
+    )
+    new = []
+    for year, quarter in sorted(periods - known):
+        assert year is not None and quarter is not None
+        starts, ends = quarter_bounds(year, quarter)
+        new.append(
+            {
+                "financial_year": year,
+                "quarter": quarter,
+                "starts_on": starts,
+                "ends_on": ends,
+                "due_on": due_date(year, quarter),
+            }
+        )
+    if new:
+        connection.execute(insert(dim_quarter), new)
+
+
+def _insert_submission(connection: Connection, record: SubmissionRecord) -> int:
+    if record.status == "accepted":
+        connection.execute(
+            update(submission)
+            .where(
+                and_(
+                    submission.c.reporter_code == record.reporter_code,
+                    submission.c.financial_year == record.financial_year,
+                    submission.c.quarter == record.quarter,
+                    submission.c.status == "accepted",
+                )
+            )
+            .values(status="superseded")
+        )
+    values = {
+        "sha256": record.sha256,
+        "file_name": record.file_name,
+        "origin_path": record.origin_path,
+        "received_at": record.received_at,
+        "processed_at": dt.datetime.now(dt.UTC),
+        "template": record.template,
+        "template_version": record.template_version,
+        "reporter_code": record.reporter_code,
+        "financial_year": record.financial_year,
+        "quarter": record.quarter,
+        "status": record.status,
+        "error_count": sum(i.is_error for i in record.issues),
+        "warning_count": sum(not i.is_error for i in record.issues),
+        "completed_by": record.completed_by,
+        "contact_email": record.contact_email,
+        "feedback_url": record.feedback_url,
+    }
+    submission_id = connection.execute(
+        insert(submission).values(values).returning(submission.c.submission_id)
+    ).scalar_one()
+    return int(submission_id)
+
+
+def _write_chunk(
+    connection: Connection,
+    records: Sequence[SubmissionRecord],
+    facts: dict[str, pl.DataFrame],
+) -> dict[int, int]:
+    ids = _already_loaded(connection, records)
+    todo = [r for r in records if r.key not in ids]
+    if not todo:
+        return ids
+    _record_files(connection, todo)
+    _record_quarters(connection, todo)
+    new_ids = {r.key: _insert_submission(connection, r) for r in todo}
+    issues = [
+        {
+            "submission_id": new_ids[r.key],
+            "severity": i.severity,
+            "sheet": i.sheet,
+            "cell": i.cell,
+            "value": i.value,
+            "message": i.message,
+        }
+        for r in todo
+        for i in r.issues
+    ]
+    if issues:
+        connection.execute(insert(validation_issue), issues)
+    accepted = [k for k, r in ((r.key, r) for r in todo) if r.status == "accepted"]
+    if accepted:
+        id_map = pl.DataFrame(
+            {RETURN_INDEX: accepted, "submission_id": [new_ids[k] for k in accepted]},
+            schema={RETURN_INDEX: pl.Int64, "submission_id": pl.Int64},
+        )
+        for sheet, table in FACT_TABLES.items():
+            rows = facts[sheet].join(id_map, on=RETURN_INDEX).drop(RETURN_INDEX)
+            if rows.height:
+                connection.execute(insert(table), rows.to_dicts())
+    return {**ids, **new_ids}
+
+
+def load_submissions(
+    engine: Engine,
+    records: Sequence[SubmissionRecord],
+    facts: dict[str, pl.DataFrame],
+    chunk_size: int = 500,
+) -> dict[int, int]:
+    """Write the records in arrival order; returns each record's submission_id by key.
+
+    `facts` holds, per sheet, the fact rows of the accepted records keyed by `return_index`
+    (equal to the record's `key`).
+    """
+    ids: dict[int, int] = {}
+    for chunk in _chunks(records, chunk_size):
+        try:
+            with engine.begin() as connection:
+                ids.update(_write_chunk(connection, chunk, facts))
+        except DBAPIError:
+            if len(chunk) == 1:
+                raise
+            for record in chunk:
+                with engine.begin() as connection:
+                    ids.update(_write_chunk(connection, [record], facts))
+    return ids
+
+
+def known_files(engine: Engine, sha256s: Sequence[str]) -> dict[str, set[str]]:
+    """Origin paths already recorded for each of these file contents."""
+    seen: dict[str, set[str]] = {}
+    with engine.connect() as connection:
+        for start in range(0, len(sha256s), 500):
+            part = list(sha256s[start : start + 500])
+            rows = connection.execute(
+                select(submission.c.sha256, submission.c.origin_path).where(
+                    submission.c.sha256.in_(part)
+                )
+            )
+            for sha256, origin in rows:
+                seen.setdefault(sha256, set()).add(origin)
+    return seen

@@ -1,0 +1,216 @@
+"""The warehouse's tables: a small star schema plus the audit trail of every file received.
+
+Facts keep every accepted return, including superseded ones, so history stays queryable;
+the downstream views (`warehouse.views`) pick the current accepted return per reporter and
+quarter. Each table's grain is in its comment.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+SUBMISSION_STATUSES = ("accepted", "rejected", "superseded", "duplicate")
+
+
+def _wte(name: str) -> Column[float]:
+    return Column(name, Numeric(7, 2, asdecimal=False))
+
+
+def _gbp(name: str) -> Column[float]:
+    return Column(name, Numeric(14, 2, asdecimal=False))
+
+
+dim_board = Table(
+    "dim_board",
+    metadata,
+    Column("board_code", String(9), primary_key=True),
+    Column("board_name", String(60), nullable=False),
+    Column("hosts_mbu", Boolean, nullable=False),
+    comment="One row per territorial NHS board, keyed by its GSS code.",
+)
+
+dim_service = Table(
+    "dim_service",
+    metadata,
+    Column("service_code", String(8), primary_key=True),
+    Column("service_name", String(80), nullable=False),
+    comment="One row per PIMH service line a board may run.",
+)
+
+dim_staff_group = Table(
+    "dim_staff_group",
+    metadata,
+    Column("staff_group", String(40), primary_key=True),
+    Column("sort_order", Integer, nullable=False),
+    comment="One row per staff group of the Staffing sheet.",
+)
+
+dim_quarter = Table(
+    "dim_quarter",
+    metadata,
+    Column("financial_year", String(7), primary_key=True),
+    Column("quarter", String(2), primary_key=True),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("due_on", Date, nullable=False),
+    comment="One row per financial quarter a return has been received for.",
+)
+
+received_file = Table(
+    "received_file",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("archive_url", Text, nullable=False),
+    Column("first_received_at", DateTime(timezone=True), nullable=False),
+    comment="One row per distinct file content ever received, kept byte for byte in the archive.",
+)
+
+submission = Table(
+    "submission",
+    metadata,
+    Column("submission_id", Integer, primary_key=True, autoincrement=True),
+    Column("sha256", String(64), ForeignKey("received_file.sha256"), nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("origin_path", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+    Column("template", String(3)),
+    Column("template_version", String(8)),
+    Column("reporter_code", String(12)),
+    Column("financial_year", String(7)),
+    Column("quarter", String(2)),
+    Column("status", String(12), nullable=False),
+    Column("error_count", Integer, nullable=False),
+    Column("warning_count", Integer, nullable=False),
+    Column("completed_by", Text),
+    Column("contact_email", Text),
+    Column("feedback_url", Text),
+    CheckConstraint(
+        "status IN ('accepted', 'rejected', 'superseded', 'duplicate')", name="status_known"
+    ),
+    comment="One row per file arrival: what it was, who sent it, and what became of it.",
+)
+
+# At most one accepted return per reporter and quarter, even with several workers loading.
+Index(
+    "uq_submission_current",
+    submission.c.reporter_code,
+    submission.c.financial_year,
+    submission.c.quarter,
+    unique=True,
+    sqlite_where=text("status = 'accepted'"),
+    postgresql_where=text("status = 'accepted'"),
+)
+Index("ix_submission_sha256", submission.c.sha256)
+Index("ix_submission_origin", submission.c.origin_path)
+
+validation_issue = Table(
+    "validation_issue",
+    metadata,
+    Column("issue_id", Integer, primary_key=True, autoincrement=True),
+    Column("submission_id", Integer, ForeignKey("submission.submission_id"), nullable=False),
+    Column("severity", String(7), nullable=False),
+    Column("sheet", String(40)),
+    Column("cell", String(60)),
+    Column("value", Text),
+    Column("message", Text, nullable=False),
+    CheckConstraint("severity IN ('error', 'warning')", name="severity_known"),
+    comment="One row per problem found in a submission, with the cell it is in.",
+)
+Index("ix_validation_issue_submission", validation_issue.c.submission_id)
+
+
+def _fact_keys() -> list[Column[str] | Column[int]]:
+    return [
+        Column(
+            "submission_id",
+            Integer,
+            ForeignKey("submission.submission_id"),
+            primary_key=True,
+        ),
+        Column("board_code", String(9), ForeignKey("dim_board.board_code"), nullable=False),
+        Column("financial_year", String(7), nullable=False),
+        Column("quarter", String(2), nullable=False),
+        Column("service_code", String(8), ForeignKey("dim_service.service_code"), primary_key=True),
+    ]
+
+
+fact_staffing = Table(
+    "fact_staffing",
+    metadata,
+    *_fact_keys(),
+    Column(
+        "staff_group",
+        String(40),
+        ForeignKey("dim_staff_group.staff_group"),
+        primary_key=True,
+    ),
+    _wte("funded_wte"),
+    _wte("in_post_wte"),
+    _wte("vacant_wte"),
+    Column("is_vacant_derived", Boolean, nullable=False),
+    Column("source_row", Integer, nullable=False),
+    comment="One row per board, service, staff group and quarter of an accepted return.",
+)
+
+fact_activity = Table(
+    "fact_activity",
+    metadata,
+    *_fact_keys(),
+    *(
+        Column(name, Integer)
+        for name in (
+            "referrals_received",
+            "referrals_accepted",
+            "first_assessments",
+            "open_caseload",
+            "discharges",
+            "waiting_over_12_weeks",
+            "admissions",
+            "occupied_bed_days",
+            "available_bed_days",
+        )
+    ),
+    Column("source_row", Integer, nullable=False),
+    comment="One row per board, service and quarter of an accepted return.",
+)
+
+fact_finance = Table(
+    "fact_finance",
+    metadata,
+    *_fact_keys(),
+    _gbp("allocation_gbp"),
+    _gbp("spend_gbp"),
+    _gbp("forecast_gbp"),
+    Column("source_row", Integer, nullable=False),
+    comment="One row per board, service and quarter of an accepted return.",
+)
+
+FACT_TABLES = {"Staffing": fact_staffing, "Activity": fact_activity, "Finance": fact_finance}
