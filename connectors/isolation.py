@@ -33,7 +33,10 @@ def _crashed() -> WorkbookContent:
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+    context = multiprocessing.get_context("forkserver")
+    # Workers fork from a server that has already imported the reader: no import per worker.
+    context.set_forkserver_preload(["connectors.workbook"])
+    return ProcessPoolExecutor(workers, mp_context=context)
 
 
 def _one_by_one(extract: Extractor, items: Sequence[bytes]) -> list[WorkbookContent]:
@@ -61,6 +64,13 @@ def extract_many(
         max_bytes=max_bytes,
         max_expanded_bytes=max_expanded_bytes,
     )
+    return read_isolated(items, extract, workers)
+
+
+def read_isolated(
+    items: Sequence[bytes], extract: Extractor, workers: int
+) -> list[WorkbookContent]:
+    """`extract` (picklable) applied to each item in worker processes, crashes contained."""
     if workers <= 0 or not items:
         return [extract(data) for data in items]
     results: list[WorkbookContent | None] = [None] * len(items)

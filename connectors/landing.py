@@ -40,7 +40,7 @@ def _protocol_prefix(fs: AbstractFileSystem, url: str) -> str:
     return "" if protocol in ("file", "local") and "://" not in url else f"{protocol}://"
 
 
-def _landed(fs: AbstractFileSystem, prefix: str, root: str, path: str, size: int) -> LandedFile:
+def _landed(prefix: str, root: str, path: str, size: int) -> LandedFile:
     relative = posixpath.relpath(path, root)
     top = relative.split("/")[0] if "/" in relative else ""
     reporter = top if top and is_reporter_code(top) else None
@@ -62,11 +62,11 @@ def discover(location: str) -> list[LandedFile]:
     if fs.isfile(path):
         parent = posixpath.dirname(path)
         root = posixpath.dirname(parent) if is_reporter_code(posixpath.basename(parent)) else parent
-        return [_landed(fs, prefix, root, path, int(fs.size(path)))]
+        return [_landed(prefix, root, path, int(fs.size(path)))]
     root = posixpath.dirname(path) if is_reporter_code(posixpath.basename(path)) else path
     found: dict[str, Any] = fs.find(path, detail=True)
     return [
-        _landed(fs, prefix, root, name, int(info.get("size") or 0))
+        _landed(prefix, root, name, int(info.get("size") or 0))
         for name, info in sorted(found.items())
         if info.get("type") == "file" and not _ignored(posixpath.basename(name))
     ]

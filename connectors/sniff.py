@@ -18,7 +18,7 @@ _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
-class UnreadableWorkbook(Exception):
+class UnreadableWorkbookError(Exception):
     """The file cannot be read as a return; the message is written for the reporter."""
 
 
@@ -29,24 +29,24 @@ def _megabytes(size: int) -> str:
 def sniff_workbook(data: bytes, max_bytes: int, max_expanded_bytes: int) -> WorkbookFormat:
     """The workbook format of `data`, or UnreadableWorkbook saying why it cannot be read."""
     if len(data) == 0:
-        raise UnreadableWorkbook("The file is empty.")
+        raise UnreadableWorkbookError("The file is empty.")
     if len(data) > max_bytes:
-        raise UnreadableWorkbook(
+        raise UnreadableWorkbookError(
             f"The file is {_megabytes(len(data))}, above the {_megabytes(max_bytes)} limit "
             "for a return. Remove anything that is not part of the return and send it again."
         )
     if data.startswith(_OLE_MAGIC):
         if _ENCRYPTED_STREAM in data:
-            raise UnreadableWorkbook(
+            raise UnreadableWorkbookError(
                 "The workbook is password-protected, so it cannot be read. Remove the "
                 "password (File > Info > Protect Workbook) and send it again."
             )
-        raise UnreadableWorkbook(
+        raise UnreadableWorkbookError(
             "This is an old-style Excel 97-2003 (.xls) file. Save it as an Excel Workbook "
             "(.xlsx) using the return template and send it again."
         )
     if not data.startswith(_ZIP_MAGIC):
-        raise UnreadableWorkbook(
+        raise UnreadableWorkbookError(
             "The file is not an Excel (.xlsx, .xlsm) or OpenDocument (.ods) workbook."
         )
     try:
@@ -55,11 +55,11 @@ def sniff_workbook(data: bytes, max_bytes: int, max_expanded_bytes: int) -> Work
             expanded = sum(info.file_size for info in archive.infolist())
             mimetype = archive.read("mimetype") if "mimetype" in names else b""
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise UnreadableWorkbook(
+        raise UnreadableWorkbookError(
             "The workbook is damaged and cannot be opened. Save it again from Excel and resend."
         ) from exc
     if expanded > max_expanded_bytes:
-        raise UnreadableWorkbook(
+        raise UnreadableWorkbookError(
             f"The workbook expands to {_megabytes(expanded)} when opened, above the "
             f"{_megabytes(max_expanded_bytes)} limit for a return."
         )
@@ -67,6 +67,6 @@ def sniff_workbook(data: bytes, max_bytes: int, max_expanded_bytes: int) -> Work
         return "xlsx"
     if mimetype.strip() == _ODS_MIMETYPE:
         return "ods"
-    raise UnreadableWorkbook(
+    raise UnreadableWorkbookError(
         "The file is a zip archive but not an Excel (.xlsx, .xlsm) or OpenDocument (.ods) workbook."
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import fastexcel
 import polars as pl
 
-from connectors.sniff import UnreadableWorkbook, sniff_workbook
+from connectors.sniff import UnreadableWorkbookError, sniff_workbook
 from connectors.text import header_keys
 from schemas.issues import Issue, cell_reference, column_letter, file_problem
 from schemas.layouts import SheetLayout, TemplateLayout
@@ -174,15 +174,15 @@ def _read_table(
             ),
         )
     )
-    keys = [c.key for c in layout.columns]
-    body = body.with_columns(pl.when(pl.col(k) != "").then(pl.col(k)).alias(k) for k in keys)
-    body = body.filter(~pl.all_horizontal(pl.col(k).is_null() for k in keys))
+    names = [c.key for c in layout.columns]
+    body = body.with_columns(pl.when(pl.col(k) != "").then(pl.col(k)).alias(k) for k in names)
+    body = body.filter(~pl.all_horizontal(pl.col(k).is_null() for k in names))
     table = SheetTable(sheet=layout.name, frame=body, letters=letters)
     if body.height:
         last = body.row(body.height - 1, named=True)
         first_key = layout.first_header.key
         if str(last[first_key] or "").strip().lower() == "total":
-            table.total = {k: last[k] for k in keys[1:]}
+            table.total = {k: last[k] for k in names[1:]}
             table.total_row = int(last[SHEET_ROW])
             table.frame = body.slice(0, body.height - 1)
     return table
@@ -211,7 +211,7 @@ def extract_workbook(
         sniff_workbook(data, max_bytes, max_expanded_bytes)
         reader = fastexcel.read_excel(data)
         sheets = _sheet_lookup(reader.sheet_names)
-    except UnreadableWorkbook as exc:
+    except UnreadableWorkbookError as exc:
         content.issues.append(file_problem(str(exc)))
         return content
     except Exception:  # calamine's many parse errors share no base class
@@ -247,7 +247,7 @@ def _read_sheets(
             )
         )
         return
-    cover, name, version = _read_cover(reader, sheets["cover"], None)
+    _, name, version = _read_cover(reader, sheets["cover"], None)
     content.template_name, content.template_version = name, version
     layout = layouts.get(name or "")
     if layout is None or version != "1":

@@ -28,8 +28,9 @@ from warehouse.engine import cached_warehouse
 from warehouse.load import SubmissionRecord, known_files, load_submissions
 from warehouse.migrate import upgrade
 
-STORAGE_RETRIES = {"retries": 3, "retry_delay_seconds": [1, 5, 15]}
-DATABASE_RETRIES = {"retries": 3, "retry_delay_seconds": [2, 10, 30]}
+# Storage and database are the outside world: worth retrying, with growing delays.
+STORAGE_DELAYS: list[float] = [1, 5, 15]
+DATABASE_DELAYS: list[float] = [2, 10, 30]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +39,12 @@ class IngestResult:
     still_changing: list[str]
 
 
-@task(cache_policy=NO_CACHE, **DATABASE_RETRIES)  # type: ignore[arg-type]
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)
 def prepare_warehouse(warehouse_url: str) -> None:
     upgrade(cached_warehouse(warehouse_url))
 
 
-@task(cache_policy=NO_CACHE, **STORAGE_RETRIES)  # type: ignore[arg-type]
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
 def find_returns(
     locations: Sequence[str], quiet_seconds: float, timeout: float
 ) -> tuple[list[LandedFile], list[LandedFile]]:
@@ -52,12 +53,12 @@ def find_returns(
     return settled(unique, quiet_seconds, timeout)
 
 
-@task(cache_policy=NO_CACHE, **STORAGE_RETRIES)  # type: ignore[arg-type]
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
 def receive_files(landed: Sequence[LandedFile], archive_url: str) -> list[ReceivedFile]:
     return [receive(key, file, archive_url) for key, file in enumerate(landed)]
 
 
-@task(cache_policy=NO_CACHE, **DATABASE_RETRIES)  # type: ignore[arg-type]
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)
 def sort_received(received: Sequence[ReceivedFile], warehouse_url: str) -> Triage:
     known = known_files(cached_warehouse(warehouse_url), [r.sha256 for r in received])
     return triage(received, known)
@@ -79,7 +80,7 @@ def validate_returns(sorted_files: Triage, contents: Sequence[WorkbookContent]) 
     return decide(sorted_files, contents)
 
 
-@task(cache_policy=NO_CACHE, **STORAGE_RETRIES)  # type: ignore[arg-type]
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
 def write_feedback_reports(
     records: Sequence[SubmissionRecord],
     received: Sequence[ReceivedFile],
@@ -106,7 +107,7 @@ def write_feedback_reports(
         record.feedback_url = written[0] if written else None
 
 
-@task(cache_policy=NO_CACHE, **DATABASE_RETRIES)  # type: ignore[arg-type]
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)
 def load_warehouse(outcome: Outcome, warehouse_url: str, chunk_size: int) -> dict[int, int]:
     return load_submissions(
         cached_warehouse(warehouse_url), outcome.records, outcome.facts, chunk_size

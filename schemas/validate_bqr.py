@@ -14,8 +14,8 @@ import polars as pl
 
 from connectors.text import parse_number
 from connectors.workbook import SHEET_ROW, WorkbookContent
-from schemas.bqr import SHEET_MODELS, CoverModel, TotalsModel, failure_cases
 from schemas.boards import resolve_board
+from schemas.bqr import SHEET_MODELS, CoverModel, TotalsModel, failure_cases
 from schemas.codes import QUARTER_LOOKUP, code_key
 from schemas.issues import Issue
 from schemas.layouts import BQR
@@ -118,8 +118,8 @@ def _issues_from_failures(
     if failures.is_empty():
         return []
     found: list[tuple[int, Issue]] = []
-    for row in _failed_rows(failures, frame).iter_rows(named=True):
-        row = {**row, "sheet": sheet}
+    for failed in _failed_rows(failures, frame).iter_rows(named=True):
+        row = {**failed, "sheet": sheet}
         check = row["check"]
         is_total = check.startswith("total_")
         key = row["column"] if is_total else row["failed_column"]

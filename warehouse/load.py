@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 
 from schemas.issues import Issue
 from schemas.prepare import RETURN_INDEX
-from schemas.reference import quarter_bounds, due_date
+from schemas.reference import due_date, quarter_bounds
 from warehouse.tables import (
     FACT_TABLES,
     dim_quarter,
@@ -99,23 +99,23 @@ def _record_files(connection: Connection, records: Sequence[SubmissionRecord]) -
 
 
 def _record_quarters(connection: Connection, records: Sequence[SubmissionRecord]) -> None:
-    periods = {
+    periods: set[tuple[str, str]] = {
         (r.financial_year, r.quarter)
         for r in records
         if r.status == "accepted" and r.financial_year and r.quarter
     }
     if not periods:
         return
-    known = set(
-        connection.execute(
+    known = {
+        (str(year), str(quarter))
+        for year, quarter in connection.execute(
             select(dim_quarter.c.financial_year, dim_quarter.c.quarter).where(
                 tuple_(dim_quarter.c.financial_year, dim_quarter.c.quarter).in_(list(periods))
             )
-        ).tuples()
-    )
+        )
+    }
     new = []
     for year, quarter in sorted(periods - known):
-        assert year is not None and quarter is not None
         starts, ends = quarter_bounds(year, quarter)
         new.append(
             {

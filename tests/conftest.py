@@ -1,0 +1,104 @@
+"""Fixtures shared by the test suite: warehouses on both backends, settings, Prefect.
+
+PostgreSQL tests use a real server: a throw-away database per test, dropped afterwards.
+The server is PIMH_TEST_POSTGRES_URL (default: the machine's service on 127.0.0.1:5432).
+Where it is unreachable they skip, unless CI or PIMH_REQUIRE_POSTGRES is set, where
+they fail: CI must run them.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from pimh.prefect_env import apply_defaults
+from pimh.settings import Settings
+
+apply_defaults()
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def _postgres_required() -> bool:
+    return bool(os.environ.get("CI") or os.environ.get("PIMH_REQUIRE_POSTGRES"))
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    url = os.environ.get("PIMH_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        message = f"PostgreSQL is not reachable at {make_url(url).render_as_string()}: {exc}"
+        if _postgres_required():
+            pytest.fail(message)
+        pytest.skip(message)
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture
+def postgres_url(postgres_admin_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test."""
+    name = f"pimh_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        from warehouse.engine import cached_warehouse
+
+        cached_warehouse.cache_clear()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'warehouse.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def warehouse_url(request: pytest.FixtureRequest) -> str:
+    """An empty warehouse database, once on SQLite and once on PostgreSQL."""
+    return str(request.getfixturevalue(f"{request.param}_url"))
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    folder = tmp_path / "landing"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def settings(tmp_path: Path, sqlite_url: str) -> Settings:
+    """Settings for a test: everything under tmp_path, files taken at once."""
+    return Settings(
+        warehouse_url=sqlite_url,
+        archive_url=str(tmp_path / "archive"),
+        feedback_url=str(tmp_path / "feedback"),
+        settle_seconds=0,
+        reader_processes=0,
+    )
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect server for every flow test of the session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
