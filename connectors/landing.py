@@ -31,8 +31,15 @@ class LandedFile:
     size: int
 
 
-def _ignored(name: str) -> bool:
-    return name.startswith(("~$", ".")) or name.endswith((".tmp", ".part", ".crdownload"))
+def _ignored(relative: str) -> bool:
+    """Lock files, partial copies, hidden files and anything in a hidden folder (`.snapshot`)."""
+    parts = relative.split("/")
+    name = parts[-1]
+    return (
+        any(part.startswith(".") for part in parts)
+        or name.startswith("~$")
+        or name.endswith((".tmp", ".part", ".crdownload"))
+    )
 
 
 def _protocol_prefix(fs: AbstractFileSystem, url: str) -> str:
@@ -54,21 +61,38 @@ def _landed(prefix: str, root: str, path: str, size: int) -> LandedFile:
     )
 
 
+def _landing_root(folder: str) -> str:
+    """The landing root for a folder: above the nearest reporter folder holding it, or itself.
+
+    So a file or sub-folder named directly inside a reporter's folder belongs to the same
+    reporter as when the whole landing area is searched.
+    """
+    current = folder
+    while True:
+        if is_reporter_code(posixpath.basename(current)):
+            return posixpath.dirname(current)
+        parent = posixpath.dirname(current)
+        if parent == current:
+            return folder
+        current = parent
+
+
 def discover(location: str) -> list[LandedFile]:
     """The files a path names: a landing root, one reporter's folder, or a single file."""
     fs, path = url_to_fs(location)
     path = path.rstrip("/") or "/"
     prefix = _protocol_prefix(fs, location)
     if fs.isfile(path):
-        parent = posixpath.dirname(path)
-        root = posixpath.dirname(parent) if is_reporter_code(posixpath.basename(parent)) else parent
+        if _ignored(posixpath.basename(path)):
+            return []
+        root = _landing_root(posixpath.dirname(path))
         return [_landed(prefix, root, path, int(fs.size(path)))]
-    root = posixpath.dirname(path) if is_reporter_code(posixpath.basename(path)) else path
+    root = _landing_root(path)
     found: dict[str, Any] = fs.find(path, detail=True)
     return [
         _landed(prefix, root, name, int(info.get("size") or 0))
         for name, info in sorted(found.items())
-        if info.get("type") == "file" and not _ignored(posixpath.basename(name))
+        if info.get("type") == "file" and not _ignored(posixpath.relpath(name, path))
     ]
 
 

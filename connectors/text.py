@@ -36,10 +36,11 @@ def canonical_keys(name: str, unit: str | None = None) -> frozenset[str]:
 def parse_number(text: pl.Expr) -> pl.Expr:
     """A Float64 expression reading numbers typed as text; null where the text is no number.
 
-    Spaces, a leading pound sign and thousands separators are tolerated; anything else
-    (a decimal comma, words, `12 WTE`) stays unreadable so that a rule reports it.
+    Spaces, a leading pound sign (`£-5` or, as Excel shows a negative amount, `-£5`) and
+    thousands separators are tolerated; anything else (a decimal comma, words, `12 WTE`)
+    stays unreadable so that a rule reports it.
     """
-    cleaned = text.str.strip_chars().str.replace_all(r"\s+", "").str.strip_prefix("£")
+    cleaned = text.str.strip_chars().str.replace_all(r"\s+", "").str.replace(r"^(-?)£", "${1}")
     unsigned = cleaned.str.strip_prefix("-")
     without_commas = (
         pl.when(unsigned.str.contains(_THOUSANDS))

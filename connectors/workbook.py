@@ -139,7 +139,7 @@ def _read_table(
             issues.append(
                 Issue(
                     "error",
-                    f"The column '{match.header}' appears twice; keep one and delete the other.",
+                    f"The column '{match.printed}' appears twice; keep one and delete the other.",
                     sheet=layout.name,
                     cell=f"{layout.name}!{letter}{header_row_number}",
                     value=text,
@@ -153,7 +153,7 @@ def _read_table(
         issues.append(
             Issue(
                 "error",
-                f"The {layout.name} sheet has no '{column.header}' column in its header row "
+                f"The {layout.name} sheet has no '{column.printed}' column in its header row "
                 f"(row {header_row_number}).",
                 sheet=layout.name,
                 cell=layout.name,

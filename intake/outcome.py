@@ -97,8 +97,13 @@ def decide(sorted_files: Triage, contents: Sequence[WorkbookContent]) -> Outcome
     """
     outcome = Outcome()
     pairs = _readable_board_returns(sorted_files.new, contents)
-    batch = validate_board_returns([BoardReturn(i.landed.reporter_code, c) for i, c in pairs])
-    validated = _validated_records(pairs, batch)
+    # A run with nothing readable to validate (all seen before, duplicates, unreadable).
+    batch = (
+        validate_board_returns([BoardReturn(i.landed.reporter_code, c) for i, c in pairs])
+        if pairs
+        else None
+    )
+    validated = _validated_records(pairs, batch) if batch is not None else []
     by_key = {r.key: r for r in validated}
     for item, content in zip(sorted_files.new, contents, strict=True):
         if item.key not in by_key:
@@ -111,6 +116,8 @@ def decide(sorted_files: Triage, contents: Sequence[WorkbookContent]) -> Outcome
     for item in sorted_files.duplicates:
         by_key[item.key] = _record(item, status="duplicate")
     outcome.records = [by_key[key] for key in sorted(by_key)]
+    if batch is None:
+        return outcome
     accepted = [position for position, r in enumerate(validated) if r.status == "accepted"]
     keys = {position: item.key for position, (item, _) in enumerate(pairs)}
     outcome.facts = {

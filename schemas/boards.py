@@ -31,7 +31,8 @@ _ALIASES: Final[dict[str, str]] = {
 
 def normalise_board_name(text: str) -> str:
     """Lower case, "&" as "and", punctuation and a leading "NHS" dropped, spaces folded."""
-    lowered = text.lower().replace("&", " and ")
+    # Dots and apostrophes join letters ("N.H.S.", "St John's"); other punctuation separates.
+    lowered = text.lower().replace("&", " and ").replace(".", "").replace("'", "")
     cleaned = _SPACES.sub(" ", _PUNCTUATION.sub(" ", lowered)).strip()
     for prefix in ("nhs ", "the nhs "):
         if cleaned.startswith(prefix):

@@ -208,7 +208,9 @@ class FinanceModel(_SheetModel):
 
     @pa.check("forecast_gbp", name="forecast_within_allocation")
     def forecast_within_allocation(cls, data: PolarsData) -> pl.LazyFrame:
-        over = pl.col("forecast_gbp") > pl.col("allocation_gbp") * 1.1 + 1e-9
+        # A negative allocation is already an error; a percentage of it means nothing.
+        allocation = pl.col("allocation_gbp")
+        over = (pl.col("forecast_gbp") > allocation * 1.1 + 1e-9) & (allocation >= 0)
         return _ok(data, ~over.fill_null(False))
 
     @pa.check("service", name="one_row_per_service")

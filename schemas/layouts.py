@@ -27,6 +27,11 @@ class ColumnLayout:
     def match_keys(self) -> frozenset[str]:
         return canonical_keys(self.header, self.unit)
 
+    @property
+    def printed(self) -> str:
+        """The header as the template prints it, e.g. `Funded WTE` (amounts carry no `£`)."""
+        return f"{self.header} {self.unit}" if self.unit and self.unit != "£" else self.header
+
 
 @dataclass(frozen=True, slots=True)
 class SheetLayout:

@@ -30,8 +30,7 @@ def severity_of(check: str) -> Severity:
 
 def header(sheet: str, key: str) -> str:
     """The column's header as printed on the template, e.g. `Funded WTE`."""
-    column = _LAYOUTS[sheet].column(key)
-    return f"{column.header} {column.unit}" if column.unit and column.unit != "£" else column.header
+    return _LAYOUTS[sheet].column(key).printed
 
 
 def number(value: Any) -> str:

@@ -13,7 +13,9 @@ from samples.board_returns import (
 )
 
 
-def valid_return(board_code: str = "S08000024", year: str = "2022-23", quarter: str = "Q1") -> BoardReturnContent:
+def valid_return(
+    board_code: str = "S08000024", year: str = "2022-23", quarter: str = "Q1"
+) -> BoardReturnContent:
     """A small valid BQR: CPMHT and IMH (plus MBU for Lothian), figures easy to add up.
 
     Canonical layout: data rows start on sheet row 5 (header on row 4), columns from A.
@@ -56,7 +58,9 @@ def write(path: Path, content: BoardReturnContent, quirks: Quirks = CANONICAL) -
     return path
 
 
-def changed(content: BoardReturnContent, sheet: str, row: int, column: int, value: object) -> BoardReturnContent:
+def changed(
+    content: BoardReturnContent, sheet: str, row: int, column: int, value: object
+) -> BoardReturnContent:
     """A copy of `content` with one data cell replaced (row and column 0-based in the table)."""
     new = copy.deepcopy(content)
     rows = {"Staffing": new.staffing, "Activity": new.activity, "Finance": new.finance}[sheet]

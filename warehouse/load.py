@@ -2,9 +2,9 @@
 
 A chunk of returns is written in one transaction (fast for a backfill); if it fails, each
 return of the chunk is tried in its own transaction, so a failure leaves the warehouse as
-it was for that return and does not hold back the others. Loading is idempotent: a
-submission already recorded (same bytes, origin and arrival time) is not written twice,
-so a retried task is safe.
+it was for that return and does not hold back the others (the first failure is raised
+once every return has been tried). Loading is idempotent: a submission already recorded
+(same bytes, origin and arrival time) is not written twice, so a retried task is safe.
 """
 
 from __future__ import annotations
@@ -219,30 +219,38 @@ def load_submissions(
     (equal to the record's `key`).
     """
     ids: dict[int, int] = {}
+    failure: DBAPIError | None = None
     for chunk in _chunks(records, chunk_size):
         try:
             with engine.begin() as connection:
                 ids.update(_write_chunk(connection, chunk, facts))
-        except DBAPIError:
+        except DBAPIError as exc:
             if len(chunk) == 1:
-                raise
+                failure = failure or exc
+                continue
             for record in chunk:
-                with engine.begin() as connection:
-                    ids.update(_write_chunk(connection, [record], facts))
+                try:
+                    with engine.begin() as connection:
+                        ids.update(_write_chunk(connection, [record], facts))
+                except DBAPIError as record_exc:
+                    failure = failure or record_exc
+    # Every other return is in; the failure still fails the load (and the task retries).
+    if failure is not None:
+        raise failure
     return ids
 
 
-def known_files(engine: Engine, sha256s: Sequence[str]) -> dict[str, set[str]]:
-    """Origin paths already recorded for each of these file contents."""
-    seen: dict[str, set[str]] = {}
+def known_files(engine: Engine, sha256s: Sequence[str]) -> dict[str, set[tuple[str, str | None]]]:
+    """(origin path, reporter folder) of every earlier arrival of each of these contents."""
+    seen: dict[str, set[tuple[str, str | None]]] = {}
     with engine.connect() as connection:
         for start in range(0, len(sha256s), 500):
             part = list(sha256s[start : start + 500])
             rows = connection.execute(
-                select(submission.c.sha256, submission.c.origin_path).where(
-                    submission.c.sha256.in_(part)
-                )
+                select(
+                    submission.c.sha256, submission.c.origin_path, submission.c.reporter_code
+                ).where(submission.c.sha256.in_(part))
             )
-            for sha256, origin in rows:
-                seen.setdefault(sha256, set()).add(origin)
+            for sha256, origin, reporter in rows:
+                seen.setdefault(sha256, set()).add((origin, reporter))
     return seen

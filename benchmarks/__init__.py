@@ -1,0 +1,1 @@
+"""Benchmarks of the ingest pipeline (not tests: they print figures)."""

@@ -1,0 +1,232 @@
+"""Backfill benchmark: throughput, cold start, baseline and floor ratios, growth, memory.
+
+    .venv/bin/python -m benchmarks.run                 # full run (40 quarters), writes RESULTS.md
+    .venv/bin/python -m benchmarks.run --smoke         # a few quarters, prints only (CI)
+
+Prints every figure with the machine's details. Targets are judged on full runs only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib.metadata import version
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from benchmarks.generate import generate
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTGRES_ADMIN = os.environ.get(
+    "PIMH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    packages = ", ".join(
+        f"{p} {version(p)}" for p in ("prefect", "polars", "pandera", "fastexcel", "sqlalchemy")
+    )
+    return (
+        f"{platform.node()}: {os.cpu_count()} cores ({cpu}), {memory_kb / 1e6:.1f} GB, "
+        f"Python {platform.python_version()}; {packages}"
+    )
+
+
+def files_in(landing: Path) -> list[Path]:
+    return sorted(landing.rglob("*.xlsx"))
+
+
+def landing_for(out: Path, quarters: int) -> Path:
+    landing = out / f"landing-{quarters}q"
+    if not landing.exists():
+        generate(landing, quarters)
+    return landing
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    name = f"pimh_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        from warehouse.engine import cached_warehouse
+
+        cached_warehouse.cache_clear()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def steady_state(landing: Path, warehouse_url: str, work: Path) -> tuple[int, float]:
+    """(returns, seconds) of one in-process flow run, Prefect already up."""
+    from flows.ingest import ingest_returns
+    from pimh.settings import Settings
+
+    shutil.rmtree(work, ignore_errors=True)
+    settings = Settings(
+        warehouse_url=warehouse_url,
+        archive_url=str(work / "archive"),
+        feedback_url=str(work / "feedback"),
+        settle_seconds=0,
+    )
+    seconds = timed(lambda: ingest_returns([str(landing)], settings))
+    return len(files_in(landing)), seconds
+
+
+def cold_command(landing: Path, warehouse_url: str, work: Path) -> tuple[float, int]:
+    """Wall time and peak RSS (MB) of a whole `pimh ingest` in a fresh process."""
+    shutil.rmtree(work, ignore_errors=True)
+    env = {
+        **os.environ,
+        "PIMH_ARCHIVE_URL": str(work / "archive"),
+        "PIMH_FEEDBACK_URL": str(work / "feedback"),
+        "PIMH_SETTLE_SECONDS": "0",
+    }
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "pimh", "ingest", str(landing), "--warehouse", warehouse_url],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    seconds = time.perf_counter() - start
+    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return seconds, peak // 1024
+
+
+def oversized_return(path: Path, rows: int) -> None:
+    from samples.board_returns import BoardReturnContent, write_board_return
+
+    groups = ("Psychiatry", "Psychology", "Mental Health Nursing", "Midwifery")
+    staffing = [["CPMHT", groups[i % 4], 1.0, 1.0, None] for i in range(rows)]
+    content = BoardReturnContent(
+        "S08000024", "2022-23", "Q1", "Lothian", "x", "x@example.org", staffing, [], []
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_board_return(path, content)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quarters", type=int, default=40)
+    parser.add_argument("--smoke", action="store_true", help="a few quarters, print only")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    quarters = 2 if args.smoke else args.quarters
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    from pimh.prefect_env import apply_defaults
+
+    apply_defaults()
+    lines = [f"Machine: {machine()}", f"Date: {dt.date.today()}", ""]
+
+    def report(line: str) -> None:
+        print(line, flush=True)
+        lines.append(line)
+
+    report(f"Machine: {machine()}")
+    landing = landing_for(out, quarters)
+    count = len(files_in(landing))
+    size_mb = sum(p.stat().st_size for p in files_in(landing)) / 1e6
+    report(f"Data: {quarters} quarters, {count} board returns, {size_mb:.1f} MB")
+
+    sqlite_db = out / "cold.db"
+    sqlite_db.unlink(missing_ok=True)
+    cold, peak = cold_command(landing, f"sqlite:///{sqlite_db}", out / "cold")
+    report(f"Cold `pimh ingest` (SQLite, Prefect start included): {cold:.2f} s, peak RSS {peak} MB")
+
+    from flows.ingest import ingest_returns
+    from pimh.settings import Settings
+
+    ingest_returns([], Settings(warehouse_url=f"sqlite:///{out / 'warm.db'}"))  # Prefect up
+    db = out / "steady.db"
+    db.unlink(missing_ok=True)
+    n, seconds = steady_state(landing, f"sqlite:///{db}", out / "steady")
+    sqlite_rate = n / seconds
+    report(f"Steady state, SQLite: {n} returns in {seconds:.2f} s = {sqlite_rate:.0f} returns/s")
+    if not args.no_postgres:
+        with postgres_database() as url:
+            n, seconds = steady_state(landing, url, out / "steady-pg")
+        report(
+            f"Steady state, PostgreSQL: {n} returns in {seconds:.2f} s = {n / seconds:.0f} returns/s"
+        )
+
+    from benchmarks.baseline_pandas import ingest as baseline
+    from benchmarks.read_floor import read_all
+
+    files = files_in(landing)
+    base_db = out / "baseline.db"
+    base_db.unlink(missing_ok=True)
+    base_seconds = timed(lambda: baseline(files, base_db))
+    base_rate = count / base_seconds
+    report(
+        f"Plain pandas+openpyxl+to_sql script: {base_rate:.0f} returns/s; "
+        f"pipeline/baseline = {sqlite_rate / base_rate:.1f}x"
+    )
+    floor_seconds = timed(lambda: read_all(files))
+    floor_rate = count / floor_seconds
+    report(
+        f"Read floor (calamine alone, one core): {floor_rate:.0f} returns/s; "
+        f"floor/pipeline = {floor_rate / sqlite_rate:.1f}x"
+    )
+
+    growth = [] if args.smoke else [4, 16, 64]
+    rates = []
+    for q in growth:
+        grown = landing_for(out, q)
+        db = out / f"growth-{q}.db"
+        db.unlink(missing_ok=True)
+        n, seconds = steady_state(grown, f"sqlite:///{db}", out / f"growth-{q}")
+        rates.append(n / seconds)
+        report(f"Growth {q // 4}x ({q} quarters, {n} returns): {n / seconds:.0f} returns/s")
+    if rates:
+        report(f"Throughput spread 1x..16x: {(max(rates) - min(rates)) / max(rates):.0%}")
+
+    big = out / "oversized" / "S08000024" / "oversized.xlsx"
+    rows = 2_000 if args.smoke else 100_000
+    if not big.exists():
+        oversized_return(big, rows)
+    (out / "oversized.db").unlink(missing_ok=True)
+    seconds, peak = cold_command(big.parents[1], f"sqlite:///{out / 'oversized.db'}", out / "big")
+    report(f"Oversized return ({rows} rows): {seconds:.2f} s, peak RSS {peak} MB")
+    report("Drop-to-warehouse latency: not measured yet (needs the event-driven watcher).")
+
+    if not args.smoke:
+        results = ROOT / "benchmarks" / "RESULTS.md"
+        results.write_text("# Benchmark results\n\n```\n" + "\n".join(lines) + "\n```\n")
+        print(f"Recorded in {results}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+"""Extractors for the isolation tests, importable by worker processes (so module-level).
+
+`crash_on_magic` stands in for a parser that aborts the whole process on a hostile file,
+as calamine can: it exits its process, without raising, when it meets `CRASH`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from connectors.workbook import WorkbookContent
+
+CRASH = b"crash the reader"
+
+
+def crash_on_magic(data: bytes) -> WorkbookContent:
+    """A WorkbookContent naming the payload as its template, or the end of this process."""
+    if data == CRASH:
+        os._exit(1)
+    return WorkbookContent(template_name=data.decode(), template_version=str(os.getpid()))

@@ -1,0 +1,281 @@
+"""Finding returns in a landing area (local or any fsspec storage) and keeping them archived."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import fsspec
+import pytest
+
+from connectors.archive import archive, archive_url_for, read_bytes, sha256_of
+from connectors.landing import LandedFile, discover, settled
+
+LOTHIAN, BORDERS, CHARITY = "S08000024", "S08000016", "SC012345"
+
+
+def _put(path: Path, data: bytes = b"workbook bytes") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def _where(found: list[LandedFile], root: Path) -> dict[str, tuple[str | None, str, str]]:
+    """Each file found, by its path under `root`: (reporter, folder, file name)."""
+    return {
+        Path(f.url).relative_to(root).as_posix(): (f.reporter_code, f.folder, f.file_name)
+        for f in found
+    }
+
+
+@pytest.fixture
+def populated(landing: Path) -> Path:
+    """A landing area with reporter folders, strays, nested folders and files never taken."""
+    _put(landing / LOTHIAN / "lothian Q1.xlsx", b"lothian")
+    _put(landing / BORDERS / "borders.xlsx", b"borders!")
+    _put(landing / CHARITY / "tsr.xlsx")
+    _put(landing / LOTHIAN / "2022-23" / "Q2" / "lothian Q2.xlsx")
+    _put(landing / "stray.xlsx")
+    _put(landing / "Lothian" / "named not coded.xlsx")
+    _put(landing / "misc" / LOTHIAN / "deeper.xlsx")
+    # Never taken: Excel lock files, hidden files and folders, partial copies.
+    _put(landing / LOTHIAN / "~$lothian Q1.xlsx")
+    _put(landing / LOTHIAN / ".lothian Q1.xlsx.swp")
+    _put(landing / ".DS_Store")
+    _put(landing / ".snapshot" / "hourly.0" / LOTHIAN / "lothian Q1.xlsx")
+    _put(landing / BORDERS / "borders.xlsx.part")
+    _put(landing / BORDERS / "copying.tmp")
+    return landing
+
+
+TAKEN = {
+    f"{LOTHIAN}/lothian Q1.xlsx": (LOTHIAN, LOTHIAN, "lothian Q1.xlsx"),
+    f"{BORDERS}/borders.xlsx": (BORDERS, BORDERS, "borders.xlsx"),
+    f"{CHARITY}/tsr.xlsx": (CHARITY, CHARITY, "tsr.xlsx"),
+    f"{LOTHIAN}/2022-23/Q2/lothian Q2.xlsx": (LOTHIAN, f"{LOTHIAN}/2022-23/Q2", "lothian Q2.xlsx"),
+    "stray.xlsx": (None, "", "stray.xlsx"),
+    "Lothian/named not coded.xlsx": (None, "Lothian", "named not coded.xlsx"),
+    f"misc/{LOTHIAN}/deeper.xlsx": (None, f"misc/{LOTHIAN}", "deeper.xlsx"),
+}
+
+
+def test_discover_a_landing_root_finds_every_file_and_its_reporter(populated: Path) -> None:
+    """Files under a folder named by a board code or charity number are that reporter's.
+
+    Files elsewhere (the root, folders not named by a code) have no reporter; only the top
+    folder names the reporter, whatever the nesting below it.
+    """
+    found = discover(str(populated))
+
+    assert _where(found, populated) == TAKEN
+    assert all(f.landing_root == str(populated) for f in found)
+    sizes = {f.file_name: f.size for f in found}
+    assert (sizes["lothian Q1.xlsx"], sizes["borders.xlsx"]) == (7, 8)
+    assert [f.url for f in found] == sorted(f.url for f in found)
+
+
+def test_discover_never_takes_lock_hidden_or_partial_files(populated: Path) -> None:
+    """Excel lock files, hidden files, files in hidden folders and partial copies are skipped."""
+    names = {Path(f.url).relative_to(populated).as_posix() for f in discover(str(populated))}
+
+    assert not any("~$" in n or "/." in f"/{n}" or n.endswith((".part", ".tmp")) for n in names)
+    assert discover(str(populated / LOTHIAN / "~$lothian Q1.xlsx")) == []
+    assert discover(str(populated / ".DS_Store")) == []
+
+
+def test_discover_a_reporter_folder_keeps_the_landing_root(populated: Path) -> None:
+    """One reporter's folder gives that reporter's files, placed in the whole landing area."""
+    found = discover(str(populated / LOTHIAN))
+
+    assert _where(found, populated) == {
+        k: v for k, v in TAKEN.items() if k.startswith(f"{LOTHIAN}/")
+    }
+    assert {f.landing_root for f in found} == {str(populated)}
+    assert discover(str(populated / LOTHIAN) + "/") == found
+
+
+def test_discover_a_single_file(populated: Path) -> None:
+    """A file named directly is found with the same reporter as when its folder is searched."""
+    [in_folder] = discover(str(populated / LOTHIAN / "lothian Q1.xlsx"))
+    [at_root] = discover(str(populated / "stray.xlsx"))
+
+    assert (in_folder.reporter_code, in_folder.folder, in_folder.landing_root) == (
+        LOTHIAN,
+        LOTHIAN,
+        str(populated),
+    )
+    assert in_folder.size == 7
+    assert (at_root.reporter_code, at_root.folder) == (None, "")
+    assert in_folder in discover(str(populated))
+
+
+def test_discover_inside_a_reporter_folder_gives_what_the_whole_area_gives(populated: Path) -> None:
+    """A sub-folder or nested file named directly is still its reporter's, same as from the root.
+
+    Otherwise a file first ingested by its own path would be recorded outside the reporter
+    folders, and "already processed" on every later run over the landing root.
+    """
+    everything = discover(str(populated))
+    nested = populated / LOTHIAN / "2022-23"
+
+    assert discover(str(nested)) == [f for f in everything if f.folder.startswith(f"{LOTHIAN}/")]
+    [named] = discover(str(nested / "Q2" / "lothian Q2.xlsx"))
+    assert named in everything
+    assert (named.reporter_code, named.landing_root) == (LOTHIAN, str(populated))
+
+
+def test_discover_a_missing_location_finds_nothing(landing: Path) -> None:
+    """A location with nothing at it yields no files rather than failing the run."""
+    assert discover(str(landing / "nowhere")) == []
+    assert discover(str(landing)) == []
+
+
+@pytest.fixture
+def memory_landing() -> Iterator[str]:
+    """A landing area in fsspec's in-memory storage, standing in for S3 or Azure Blob."""
+    root = f"memory://landing-{uuid.uuid4().hex[:8]}"
+    fs = fsspec.filesystem("memory")
+    try:
+        yield root
+    finally:
+        fs.rm(root.removeprefix("memory://"), recursive=True)
+
+
+def test_discover_works_on_any_fsspec_storage(memory_landing: str) -> None:
+    """A `memory://` landing area reads like a local folder, and its files can be read back."""
+    fs = fsspec.filesystem("memory")
+    base = memory_landing.removeprefix("memory://")
+    fs.pipe_file(f"{base}/{LOTHIAN}/lothian.xlsx", b"lothian")
+    fs.pipe_file(f"{base}/{LOTHIAN}/~$lothian.xlsx", b"lock")
+    fs.pipe_file(f"{base}/{LOTHIAN}/deep/er.xlsx", b"deeper")
+    fs.pipe_file(f"{base}/stray.xlsx", b"stray")
+    fs.pipe_file(f"{base}/.hidden/{LOTHIAN}/x.xlsx", b"hidden")
+
+    found = discover(memory_landing)
+
+    assert [(f.reporter_code, f.folder, f.file_name, f.size) for f in found] == [
+        (LOTHIAN, f"{LOTHIAN}/deep", "er.xlsx", 6),
+        (LOTHIAN, LOTHIAN, "lothian.xlsx", 7),
+        (None, "", "stray.xlsx", 5),
+    ]
+    assert all(f.url.startswith("memory://") for f in found)
+    assert {f.landing_root for f in found} == {f"memory:///{base.lstrip('/')}"}
+    assert read_bytes(found[1].url) == b"lothian"
+    assert discover(f"{memory_landing}/{LOTHIAN}") == found[:2]
+    assert discover(f"{memory_landing}/{LOTHIAN}/lothian.xlsx") == [found[1]]
+
+
+def _landed(path: Path) -> LandedFile:
+    [found] = discover(str(path))
+    return found
+
+
+def test_settled_leaves_a_file_still_being_written(landing: Path) -> None:
+    """A file that keeps growing is left for the next run; a quiet one is taken."""
+    quiet = _landed(_put(landing / LOTHIAN / "quiet.xlsx"))
+    growing_path = _put(landing / BORDERS / "growing.xlsx", b"start")
+    growing = _landed(growing_path)
+    stop = threading.Event()
+
+    def keep_writing() -> None:
+        with growing_path.open("ab") as handle:
+            while not stop.is_set():
+                handle.write(b"more bytes ")
+                handle.flush()
+                time.sleep(0.02)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        started = time.monotonic()
+        ready, still_changing = settled([quiet, growing], quiet_seconds=0.2, timeout=1.0)
+        elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        writer.join()
+
+    assert ready == [quiet]
+    assert still_changing == [growing]
+    assert elapsed < 3
+
+
+def test_settled_takes_a_file_once_it_stops_changing(landing: Path) -> None:
+    """A file written for a while and then left alone is taken before the timeout."""
+    path = _put(landing / LOTHIAN / "slow copy.xlsx", b"")
+    landed = _landed(path)
+
+    def write_then_stop() -> None:
+        with path.open("ab") as handle:
+            for _ in range(5):
+                handle.write(b"chunk ")
+                handle.flush()
+                time.sleep(0.03)
+
+    writer = threading.Thread(target=write_then_stop)
+    writer.start()
+    try:
+        ready, still_changing = settled([landed], quiet_seconds=0.2, timeout=5.0)
+    finally:
+        writer.join()
+
+    assert (ready, still_changing) == ([landed], [])
+
+
+def test_settled_with_no_quiet_period_takes_everything_at_once(landing: Path) -> None:
+    """A quiet period of zero takes files as they are; a file gone before it settles is dropped."""
+    kept = _landed(_put(landing / LOTHIAN / "a.xlsx"))
+    gone_path = _put(landing / LOTHIAN / "b.xlsx")
+    gone = _landed(gone_path)
+
+    assert settled([kept, gone], quiet_seconds=0, timeout=0) == ([kept, gone], [])
+
+    gone_path.unlink()
+    assert settled([kept, gone], quiet_seconds=0.05, timeout=1) == ([kept], [])
+
+
+def test_the_archive_is_content_addressed_and_idempotent(tmp_path: Path) -> None:
+    """The same bytes are stored once, under their SHA-256, whatever they were called.
+
+    Archiving again returns the same place without rewriting it; a damaged stored copy
+    is replaced by the good bytes.
+    """
+    root = str(tmp_path / "archive")
+    data = b"a return's bytes"
+    sha = hashlib.sha256(data).hexdigest()
+    assert sha256_of(data) == sha
+
+    url = archive(root, sha, "Lothian Q1.XLSX", data)
+
+    assert url == archive_url_for(root, sha, "lothian.xlsx")
+    assert Path(url) == tmp_path / "archive" / sha[:2] / f"{sha}.xlsx"
+    assert Path(url).read_bytes() == data
+    stored_at = Path(url).stat().st_mtime_ns
+    time.sleep(0.01)
+    assert archive(root, sha, "copy of it.xlsx", data) == url
+    assert Path(url).stat().st_mtime_ns == stored_at
+    assert [p for p in (tmp_path / "archive").rglob("*") if p.is_file()] == [Path(url)]
+
+    Path(url).write_bytes(b"damaged")
+    assert archive(root, sha, "again.xlsx", data) == url
+    assert Path(url).read_bytes() == data
+    assert not list((tmp_path / "archive").rglob("*.partial"))
+
+
+def test_the_archive_works_on_any_fsspec_storage() -> None:
+    """On `memory://` the archive stores, finds and re-reads the same bytes the same way."""
+    root = f"memory://archive-{uuid.uuid4().hex[:8]}"
+    data = b"bytes kept in object storage"
+    sha = sha256_of(data)
+    fs = fsspec.filesystem("memory")
+    try:
+        url = archive(root, sha, "return.xlsx", data)
+        assert url == f"{root}/{sha[:2]}/{sha}.xlsx"
+        assert read_bytes(url) == data
+        assert archive(root, sha, "renamed.xlsx", data) == url
+        assert fs.find(root.removeprefix("memory://")) == [url.removeprefix("memory:/")]
+    finally:
+        fs.rm(root.removeprefix("memory://"), recursive=True)

@@ -1,0 +1,427 @@
+"""The warehouse: its schema, the downstream views, and how loads keep it consistent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator, Sequence
+
+import polars as pl
+import pytest
+from sqlalchemy import Engine, insert
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from schemas.issues import Issue
+from schemas.prepare import RETURN_INDEX
+from tests.queries import columns, query
+from warehouse.engine import open_warehouse
+from warehouse.load import SubmissionRecord, load_submissions
+from warehouse.migrate import upgrade
+from warehouse.tables import received_file, submission
+
+LOTHIAN, BORDERS, FIFE = "S08000024", "S08000016", "S08000029"
+
+# The downstream contract (SPEC.md, "What the warehouse serves"), copied here on purpose:
+# a change to the views that breaks it must fail this test, not silently update it.
+SPEC_VIEWS: dict[str, list[str]] = {
+    "staffing": [
+        "board_code", "financial_year", "quarter", "service", "staff_group", "funded_wte",
+        "in_post_wte", "vacant_wte",
+    ],
+    "activity": [
+        "board_code", "financial_year", "quarter", "service", "referrals_received",
+        "referrals_accepted", "first_assessments", "open_caseload", "discharges",
+        "waiting_over_12_weeks", "admissions", "occupied_bed_days", "available_bed_days",
+    ],
+    "finance": [
+        "board_code", "financial_year", "quarter", "service", "allocation_gbp", "spend_gbp",
+        "forecast_gbp",
+    ],
+    "submissions": [
+        "submission_id", "file_name", "sha256", "template", "reporter_code", "financial_year",
+        "quarter", "status", "received_at", "errors", "warnings",
+    ],
+    "validation_issues": ["submission_id", "severity", "sheet", "cell", "value", "message"],
+}  # fmt: skip
+
+
+@pytest.fixture
+def engine(warehouse_url: str) -> Iterator[Engine]:
+    """An engine on an empty warehouse, brought to the current schema."""
+    engine = open_warehouse(warehouse_url)
+    upgrade(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+# Records and fact rows as the flow hands them to the loader.
+
+RECEIVED_AT = dt.datetime(2022, 7, 20, 9, 30, 15, 123456, tzinfo=dt.UTC)
+
+
+def _record(
+    key: int,
+    board: str,
+    status: str = "accepted",
+    quarter: str = "Q1",
+    issues: Sequence[Issue] = (),
+) -> SubmissionRecord:
+    sha256 = hashlib.sha256(f"{key}:{board}:{quarter}:{status}".encode()).hexdigest()
+    return SubmissionRecord(
+        key=key,
+        sha256=sha256,
+        size_bytes=1000 + key,
+        archive_url=f"archive/{sha256[:2]}/{sha256}.xlsx",
+        file_name=f"return {key}.xlsx",
+        origin_path=f"landing/{board}/return {key}.xlsx",
+        received_at=RECEIVED_AT + dt.timedelta(seconds=key),
+        status=status,  # type: ignore[arg-type]
+        template="BQR",
+        template_version="1",
+        reporter_code=board,
+        financial_year="2022-23",
+        quarter=quarter,
+        completed_by="A. Manager",
+        contact_email="a.manager@example.org",
+        issues=list(issues),
+    )
+
+
+def _facts(returns: Sequence[SubmissionRecord]) -> dict[str, pl.DataFrame]:
+    """Two services per return on every sheet, keyed by `return_index` like the flow's facts."""
+    staffing, activity, finance = [], [], []
+    for record in returns:
+        period = {
+            RETURN_INDEX: record.key,
+            "board_code": record.reporter_code,
+            "financial_year": record.financial_year,
+            "quarter": record.quarter,
+        }
+        for row, service in enumerate(("CPMHT", "IMH"), start=5):
+            staffing.append(
+                {
+                    **period,
+                    "service_code": service,
+                    "staff_group": "Psychology",
+                    "funded_wte": 2.0,
+                    "in_post_wte": 1.5,
+                    "vacant_wte": 0.5,
+                    "is_vacant_derived": True,
+                    "source_row": row,
+                }
+            )
+            activity.append(
+                {
+                    **period,
+                    "service_code": service,
+                    "referrals_received": 10,
+                    "referrals_accepted": 8,
+                    "first_assessments": 7,
+                    "open_caseload": 30,
+                    "discharges": 4,
+                    "waiting_over_12_weeks": 0,
+                    "admissions": None,
+                    "occupied_bed_days": None,
+                    "available_bed_days": None,
+                    "source_row": row,
+                }
+            )
+            finance.append(
+                {
+                    **period,
+                    "service_code": service,
+                    "allocation_gbp": 1000.5,
+                    "spend_gbp": 250.25,
+                    "forecast_gbp": 990.0,
+                    "source_row": row,
+                }
+            )
+    counts = dict.fromkeys(
+        (
+            "referrals_received",
+            "referrals_accepted",
+            "first_assessments",
+            "open_caseload",
+            "discharges",
+            "waiting_over_12_weeks",
+            "admissions",
+            "occupied_bed_days",
+            "available_bed_days",
+        ),
+        pl.Int64,
+    )
+    return {
+        "Staffing": pl.DataFrame(staffing),
+        "Activity": pl.DataFrame(activity, schema_overrides=counts),
+        "Finance": pl.DataFrame(finance),
+    }
+
+
+def _counts(url: str) -> dict[str, object]:
+    tables = (
+        "received_file",
+        "submission",
+        "validation_issue",
+        "fact_staffing",
+        "fact_activity",
+        "fact_finance",
+        "dim_quarter",
+    )
+    return {t: query(url, f"SELECT COUNT(*) FROM {t}")[0][0] for t in tables}
+
+
+def test_upgrade_builds_an_empty_warehouse_and_is_idempotent(warehouse_url: str) -> None:
+    """It creates the schema, seeds the dimensions, and a second upgrade changes nothing."""
+    engine = open_warehouse(warehouse_url)
+    try:
+        upgrade(engine)
+        assert query(warehouse_url, "SELECT COUNT(*) FROM dim_board") == [(14,)]
+        assert query(warehouse_url, "SELECT COUNT(*) FROM dim_service") == [(4,)]
+        assert query(warehouse_url, "SELECT COUNT(*) FROM dim_staff_group") == [(12,)]
+        assert query(
+            warehouse_url, "SELECT board_code FROM dim_board WHERE hosts_mbu ORDER BY board_code"
+        ) == [(LOTHIAN,), ("S08000031",)]
+        assert set(_counts(warehouse_url).values()) == {0}
+        for view in SPEC_VIEWS:
+            assert query(warehouse_url, f"SELECT COUNT(*) FROM {view}") == [(0,)]
+        version = query(warehouse_url, "SELECT version_num FROM alembic_version")
+
+        record = _record(0, LOTHIAN)
+        load_submissions(engine, [record], _facts([record]))
+        before = _counts(warehouse_url)
+        upgrade(engine)
+        upgrade(engine)
+
+        assert query(warehouse_url, "SELECT version_num FROM alembic_version") == version
+        assert len(version) == 1
+        assert _counts(warehouse_url) == before
+        assert query(warehouse_url, "SELECT COUNT(*) FROM dim_board") == [(14,)]
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("view", list(SPEC_VIEWS))
+def test_views_keep_the_downstream_contract(engine: Engine, view: str) -> None:
+    """Each SPEC view exists with exactly the SPEC's columns first, in order (extras after)."""
+    names = columns(_url(engine), view)
+    assert names[: len(SPEC_VIEWS[view])] == SPEC_VIEWS[view]
+
+
+def test_load_writes_submissions_issues_and_facts(engine: Engine) -> None:
+    """It writes each record's submission, its issues and, for accepted returns, its figures."""
+    warning = Issue("warning", "In post above funded", "Staffing", "Staffing!D5", "2.4")
+    error = Issue("error", "Accepted above received", "Activity", "Activity!C5", "130")
+    accepted = _record(0, LOTHIAN, issues=[warning])
+    rejected = _record(1, BORDERS, status="rejected", issues=[error])
+    url = _url(engine)
+
+    ids = load_submissions(engine, [accepted, rejected], _facts([accepted]))
+
+    assert sorted(ids) == [0, 1]
+    assert query(
+        url,
+        "SELECT submission_id, file_name, sha256, template, reporter_code, "
+        "financial_year, quarter, status, errors, warnings FROM submissions "
+        "ORDER BY submission_id",
+    ) == [
+        (
+            ids[0],
+            "return 0.xlsx",
+            accepted.sha256,
+            "BQR",
+            LOTHIAN,
+            "2022-23",
+            "Q1",
+            "accepted",
+            0,
+            1,
+        ),
+        (
+            ids[1],
+            "return 1.xlsx",
+            rejected.sha256,
+            "BQR",
+            BORDERS,
+            "2022-23",
+            "Q1",
+            "rejected",
+            1,
+            0,
+        ),
+    ]
+    assert query(
+        url,
+        "SELECT submission_id, severity, sheet, cell, value, message "
+        "FROM validation_issues ORDER BY submission_id",
+    ) == [
+        (ids[0], "warning", "Staffing", "Staffing!D5", "2.4", "In post above funded"),
+        (ids[1], "error", "Activity", "Activity!C5", "130", "Accepted above received"),
+    ]
+    assert query(
+        url, "SELECT board_code, service, funded_wte, vacant_wte FROM staffing ORDER BY service"
+    ) == [(LOTHIAN, "CPMHT", 2.0, 0.5), (LOTHIAN, "IMH", 2.0, 0.5)]
+    assert query(url, "SELECT allocation_gbp, spend_gbp FROM finance WHERE service = 'IMH'") == [
+        (1000.5, 250.25)
+    ]
+    assert query(url, "SELECT financial_year, quarter, starts_on, due_on FROM dim_quarter") in (
+        [("2022-23", "Q1", dt.date(2022, 4, 1), dt.date(2022, 7, 30))],
+        [("2022-23", "Q1", "2022-04-01", "2022-07-30")],  # SQLite keeps dates as text
+    )
+
+
+def test_a_chunk_that_fails_part_way_loads_every_other_return(engine: Engine) -> None:
+    """A return whose rows break a constraint leaves no trace; the rest of its chunk loads.
+
+    The chunk is retried one return per transaction, every return is tried, and the failure
+    is still raised so that the run does not pass for a complete one.
+    """
+    first, broken, last = _record(0, LOTHIAN), _record(1, BORDERS), _record(2, FIFE)
+    facts = _facts([first, broken, last])
+    # Two Finance rows for one service of one return: the fact table's key refuses them.
+    duplicate_row = facts["Finance"].filter(pl.col(RETURN_INDEX) == 1).head(1)
+    facts["Finance"] = pl.concat([facts["Finance"], duplicate_row])
+    url = _url(engine)
+
+    with pytest.raises(IntegrityError):
+        load_submissions(engine, [first, broken, last], facts, chunk_size=10)
+
+    assert query(url, "SELECT reporter_code FROM submission ORDER BY reporter_code") == [
+        (LOTHIAN,),
+        (FIFE,),
+    ]
+    assert query(url, "SELECT sha256 FROM received_file WHERE sha256 = :s", s=broken.sha256) == []
+    for table in ("fact_staffing", "fact_activity", "fact_finance"):
+        assert query(url, f"SELECT DISTINCT board_code FROM {table} ORDER BY board_code") == [
+            (LOTHIAN,),
+            (FIFE,),
+        ]
+
+    # Once the cause is gone, loading the same records again completes the chunk.
+    ids = load_submissions(engine, [first, broken, last], _facts([first, broken, last]))
+    assert sorted(ids) == [0, 1, 2]
+    assert query(url, "SELECT COUNT(*) FROM submission") == [(3,)]
+
+
+def test_a_single_return_that_fails_leaves_nothing(engine: Engine) -> None:
+    """A one-return load that breaks a constraint raises and writes nothing at all."""
+    record = _record(0, LOTHIAN, issues=[Issue("warning", "note", "Finance", "Finance!D5")])
+    facts = _facts([record])
+    facts["Staffing"] = facts["Staffing"].with_columns(pl.lit("NOT A BOARD").alias("board_code"))
+    url = _url(engine)
+
+    with pytest.raises(DBAPIError):
+        load_submissions(engine, [record], facts)
+
+    assert set(_counts(url).values()) == {0}
+
+
+def test_load_is_idempotent(engine: Engine) -> None:
+    """Loading the same records twice (a retried task) writes them once, with the same ids."""
+    records = [
+        _record(0, LOTHIAN, issues=[Issue("warning", "w", "Staffing", "Staffing!D5")]),
+        _record(
+            1, BORDERS, status="rejected", issues=[Issue("error", "e", "Activity", "Activity!C5")]
+        ),
+        _record(2, FIFE),
+    ]
+    facts = _facts([records[0], records[2]])
+    url = _url(engine)
+
+    first = load_submissions(engine, records, facts, chunk_size=2)
+    counts = _counts(url)
+    second = load_submissions(engine, records, facts, chunk_size=2)
+
+    assert second == first
+    assert _counts(url) == counts
+    assert counts["submission"] == 3
+    assert counts["validation_issue"] == 2
+    assert query(url, "SELECT status FROM submission ORDER BY submission_id") == [
+        ("accepted",),
+        ("rejected",),
+        ("accepted",),
+    ]
+
+
+def test_a_later_accepted_return_in_the_same_load_supersedes_the_earlier(engine: Engine) -> None:
+    """Of two accepted returns for one board and quarter, the later is current in the views."""
+    earlier, later = _record(0, LOTHIAN), _record(1, LOTHIAN)
+    later.sha256 = hashlib.sha256(b"corrected").hexdigest()
+    other_quarter = _record(2, LOTHIAN, quarter="Q2")
+    url = _url(engine)
+
+    ids = load_submissions(
+        engine, [earlier, later, other_quarter], _facts([earlier, later, other_quarter])
+    )
+
+    assert query(url, "SELECT submission_id, status FROM submission ORDER BY submission_id") == [
+        (ids[0], "superseded"),
+        (ids[1], "accepted"),
+        (ids[2], "accepted"),
+    ]
+    assert query(url, "SELECT DISTINCT submission_id FROM staffing ORDER BY 1") == [
+        (ids[1],),
+        (ids[2],),
+    ]
+    assert query(url, "SELECT COUNT(*) FROM fact_staffing") == [(6,)]
+
+
+def _submission_row(sha256: str, board: str, status: str, quarter: str = "Q1") -> dict[str, object]:
+    now = dt.datetime.now(dt.UTC)
+    return {
+        "sha256": sha256,
+        "file_name": "r.xlsx",
+        "origin_path": f"landing/{board}/r.xlsx",
+        "received_at": now,
+        "processed_at": now,
+        "template": "BQR",
+        "reporter_code": board,
+        "financial_year": "2022-23",
+        "quarter": quarter,
+        "status": status,
+        "error_count": 0,
+        "warning_count": 0,
+    }
+
+
+def test_only_one_accepted_submission_per_reporter_and_quarter(engine: Engine) -> None:
+    """The database itself refuses a second accepted return for a reporter and quarter.
+
+    Any number of rejected, superseded or duplicate rows may sit beside it, and the same
+    reporter may have an accepted return for another quarter.
+    """
+    sha = "a" * 64
+    with engine.begin() as connection:
+        connection.execute(
+            insert(received_file),
+            {
+                "sha256": sha,
+                "size_bytes": 1,
+                "archive_url": "x",
+                "first_received_at": dt.datetime.now(dt.UTC),
+            },
+        )
+        connection.execute(
+            insert(submission),
+            [
+                _submission_row(sha, LOTHIAN, "accepted"),
+                _submission_row(sha, LOTHIAN, "rejected"),
+                _submission_row(sha, LOTHIAN, "rejected"),
+                _submission_row(sha, LOTHIAN, "superseded"),
+                _submission_row(sha, LOTHIAN, "duplicate"),
+                _submission_row(sha, LOTHIAN, "accepted", quarter="Q2"),
+                _submission_row(sha, BORDERS, "accepted"),
+            ],
+        )
+
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(insert(submission), _submission_row(sha, LOTHIAN, "accepted"))
+
+    assert query(_url(engine), "SELECT COUNT(*) FROM submission WHERE status = 'accepted'") == [
+        (3,)
+    ]
