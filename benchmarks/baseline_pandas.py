@@ -62,7 +62,7 @@ def ingest(files: list[Path], database: Path) -> int:
             if not ok:
                 continue
             for key, frame in tables.items():
-                frame = frame.astype(str).assign(source=path.name)
-                frame.to_sql(key, connection, if_exists="append", index=False)
+                rows = frame.astype(str).assign(source=path.name)
+                rows.to_sql(key, connection, if_exists="append", index=False)
             loaded += 1
     return loaded

@@ -10,7 +10,7 @@ import argparse
 import random
 from pathlib import Path
 
-from samples.board_returns import Quirks, realistic_board_return, write_board_return
+from samples.board_returns import Quirks, Row, realistic_board_return, write_board_return
 from schemas.reference import BOARDS, QUARTERS
 
 QUIRKS = (
@@ -31,7 +31,7 @@ def periods(quarters: int, first_year: int = 2015) -> list[tuple[str, str]]:
     return found
 
 
-def _spoil(rows: list[list[object]], rng: random.Random, column: int, value: object) -> None:
+def _spoil(rows: list[Row], rng: random.Random, column: int, value: int) -> None:
     rows[rng.randrange(len(rows))][column] = value
 
 
