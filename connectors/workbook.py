@@ -95,15 +95,22 @@ def _read_cover(
     return cover, name, version
 
 
+# Headers sit near the top: scan these rows in Python before asking polars for the rest.
+_HEADER_SCAN_ROWS = 40
+
+
+def _first_cell(row: tuple[object, ...]) -> tuple[int, object] | None:
+    return next(((i, cell) for i, cell in enumerate(row) if cell is not None), None)
+
+
 def _header_row(grid: pl.DataFrame, layout: SheetLayout) -> tuple[int, int] | None:
     """(row index, column index within grid) of the header, found by its first header."""
-    first_cells = grid.select(pl.coalesce(pl.all()).alias("first"))["first"].to_list()
     wanted = layout.first_header.match_keys
-    for row_index, text in enumerate(first_cells):
-        if text is not None and header_keys(text) & wanted:
-            row = grid.row(row_index)
-            column = next(i for i, cell in enumerate(row) if cell is not None)
-            return row_index, column
+    for offset in range(0, grid.height, _HEADER_SCAN_ROWS):
+        for row_index, row in enumerate(grid.slice(offset, _HEADER_SCAN_ROWS).rows(), offset):
+            first = _first_cell(row)
+            if first is not None and header_keys(str(first[1])) & wanted:
+                return row_index, first[0]
     return None
 
 
@@ -161,22 +168,23 @@ def _read_table(
         )
     if missing:
         return None
-    body = (
-        grid.with_row_index(SHEET_ROW, offset=1)
-        .slice(header_index + 1)
-        .select(
-            pl.col(SHEET_ROW).cast(pl.Int64),
-            *(
-                (pl.col(source[c.key]).str.strip_chars() if c.key in source else pl.lit(None))
-                .cast(pl.String)
-                .alias(c.key)
-                for c in layout.columns
-            ),
-        )
-    )
     names = [c.key for c in layout.columns]
-    body = body.with_columns(pl.when(pl.col(k) != "").then(pl.col(k)).alias(k) for k in names)
-    body = body.filter(~pl.all_horizontal(pl.col(k).is_null() for k in names))
+
+    def cleaned(key: str) -> pl.Expr:
+        if key not in source:
+            return pl.lit(None, pl.String).alias(key)
+        text = pl.col(source[key]).cast(pl.String).str.strip_chars()
+        return pl.when(text != "").then(text).alias(key)
+
+    # Few polars calls per sheet: their fixed cost, not the data, dominates small sheets.
+    body = (
+        grid.slice(header_index + 1)
+        .select(
+            (pl.int_range(pl.len(), dtype=pl.Int64) + header_index + 2).alias(SHEET_ROW),
+            *(cleaned(key) for key in names),
+        )
+        .filter(~pl.all_horizontal(pl.col(k).is_null() for k in names))
+    )
     table = SheetTable(sheet=layout.name, frame=body, letters=letters)
     if body.height:
         last = body.row(body.height - 1, named=True)

@@ -65,15 +65,36 @@ def empty_sheet_frame(layout: SheetLayout) -> pl.DataFrame:
 
 
 def stack_sheet(layout: SheetLayout, parts: Sequence[SheetPart]) -> pl.DataFrame:
-    """All returns' rows of one sheet, typed: one row per data row of every return."""
-    frames = [
-        part.table.frame.with_columns(
-            pl.lit(part.return_index, pl.Int64).alias(RETURN_INDEX),
-            pl.lit(part.board_code, pl.String).alias(BOARD_CODE),
+    """All returns' rows of one sheet, typed: one row per data row of every return.
+
+    Frames are stacked as they are and each row's return is attached afterwards in one
+    vectorised step: per-return polars calls would dominate a backfill of small sheets.
+    """
+    columns = [SHEET_ROW, *(c.key for c in layout.columns)]
+    frames = [part.table.frame.select(columns) for part in parts if part.table.frame.height]
+    if not frames:
+        stacked = empty_sheet_frame(layout)
+    else:
+        owners = pl.DataFrame(
+            {
+                RETURN_INDEX: [p.return_index for p in parts if p.table.frame.height],
+                "rows": [p.table.frame.height for p in parts if p.table.frame.height],
+            },
+            schema={RETURN_INDEX: pl.Int64, "rows": pl.Int64},
         )
-        for part in parts
-    ]
-    stacked = pl.concat([empty_sheet_frame(layout), *frames], how="diagonal_relaxed")
+        boards = pl.DataFrame(
+            {
+                RETURN_INDEX: [p.return_index for p in parts],
+                BOARD_CODE: [p.board_code for p in parts],
+            },
+            schema={RETURN_INDEX: pl.Int64, BOARD_CODE: pl.String},
+        )
+        index = owners.select(pl.col(RETURN_INDEX).repeat_by("rows").explode())
+        stacked = (
+            pl.concat(frames, how="vertical_relaxed")
+            .with_columns(index.to_series())
+            .join(boards, on=RETURN_INDEX, how="left", maintain_order="left")
+        )
     return stacked.select(
         pl.col(RETURN_INDEX), pl.col(BOARD_CODE), pl.col(SHEET_ROW), *_typed(layout)
     )
