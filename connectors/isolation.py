@@ -1,9 +1,10 @@
 """Reading many workbooks in worker processes, so a parser crash cannot take the batch down.
 
-calamine can abort the whole process on some hostile workbooks (NOTES.md). Workbooks are
-read in a pool of processes (which also reads them in parallel); if a worker dies, the
-unread files are re-read one per process so that only the culprit is lost, and it is
-rejected with a plain-English file problem.
+calamine can abort the whole process on some hostile workbooks (NOTES.md), and any parser
+can hang on one. Workbooks are read in a pool of processes (which also reads them in
+parallel); if a worker dies or the pool runs out of time, its processes are killed and the
+unread files are re-read one per process, each with its own time limit, so that only the
+culprit is lost. It is rejected with a plain-English file problem.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 
@@ -22,13 +24,17 @@ _CRASHED = (
     "The workbook could not be read: opening it stopped the reader. It may be damaged or "
     "not a real spreadsheet. Save it again from Excel and resend."
 )
+_TOO_SLOW = (
+    "The workbook could not be read: the reader gave up after {seconds:g} seconds. It may "
+    "be damaged or far larger than a return. Save it again from Excel and resend."
+)
 
 Extractor = Callable[[bytes], WorkbookContent]
 
 
-def _crashed() -> WorkbookContent:
+def _unreadable(message: str) -> WorkbookContent:
     content = WorkbookContent()
-    content.issues.append(file_problem(_CRASHED))
+    content.issues.append(file_problem(message))
     return content
 
 
@@ -39,14 +45,30 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(workers, mp_context=context)
 
 
-def _one_by_one(extract: Extractor, items: Sequence[bytes]) -> list[WorkbookContent]:
+def _kill(pool: ProcessPoolExecutor) -> None:
+    """Stop a broken or stuck pool without waiting on it (a plain shutdown can hang)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+        process.join(timeout=5)
+
+
+def _one_by_one(
+    extract: Extractor, items: Sequence[bytes], seconds: float
+) -> list[WorkbookContent]:
     results = []
     for data in items:
-        with _pool(1) as pool:
-            try:
-                results.append(pool.submit(extract, data).result())
-            except BrokenProcessPool:
-                results.append(_crashed())
+        pool = _pool(1)
+        try:
+            results.append(pool.submit(extract, data).result(timeout=seconds))
+        except BrokenProcessPool:
+            results.append(_unreadable(_CRASHED))
+        except FutureTimeout:
+            results.append(_unreadable(_TOO_SLOW.format(seconds=seconds)))
+        finally:
+            _kill(pool)
     return results
 
 
@@ -56,6 +78,8 @@ def extract_many(
     max_bytes: int,
     max_expanded_bytes: int,
     workers: int,
+    *,
+    seconds_per_file: float = 60.0,
 ) -> list[WorkbookContent]:
     """What each workbook holds, in input order. `workers=0` reads in this process."""
     extract = partial(
@@ -64,28 +88,30 @@ def extract_many(
         max_bytes=max_bytes,
         max_expanded_bytes=max_expanded_bytes,
     )
-    return read_isolated(items, extract, workers)
+    return read_isolated(items, extract, workers, seconds_per_file)
 
 
 def read_isolated(
-    items: Sequence[bytes], extract: Extractor, workers: int
+    items: Sequence[bytes], extract: Extractor, workers: int, seconds_per_file: float = 60.0
 ) -> list[WorkbookContent]:
     """`extract` (picklable) applied to each item in worker processes, crashes contained."""
     if workers <= 0 or not items:
         return [extract(data) for data in items]
     results: list[WorkbookContent | None] = [None] * len(items)
+    pool = _pool(min(workers, len(items)))
+    # The whole batch's allowance: generous, since a healthy return takes milliseconds.
+    allowance = seconds_per_file * (1 + len(items) / workers)
     try:
-        with _pool(min(workers, len(items))) as pool:
-            chunk = max(1, len(items) // (workers * 8))
-            for index, content in enumerate(pool.map(extract, items, chunksize=chunk)):
-                results[index] = content
-    except BrokenProcessPool:
-        unread = [i for i, r in enumerate(results) if r is None]
-        for index, content in zip(
-            unread, _one_by_one(extract, [items[i] for i in unread]), strict=True
-        ):
+        chunk = max(1, len(items) // (workers * 8))
+        mapped = pool.map(extract, items, chunksize=chunk, timeout=allowance)
+        for index, content in enumerate(mapped):
             results[index] = content
-    return [r if r is not None else _crashed() for r in results]
-
-
-__all__ = ["extract_many"]
+    except (BrokenProcessPool, FutureTimeout):
+        _kill(pool)
+        unread = [i for i, r in enumerate(results) if r is None]
+        retried = _one_by_one(extract, [items[i] for i in unread], seconds_per_file)
+        for index, content in zip(unread, retried, strict=True):
+            results[index] = content
+    else:
+        pool.shutdown(wait=True)
+    return [r if r is not None else _unreadable(_CRASHED) for r in results]

@@ -29,8 +29,8 @@ from warehouse.load import SubmissionRecord, known_files, load_submissions
 from warehouse.migrate import upgrade
 
 # Storage and database are the outside world: worth retrying, with growing delays.
-STORAGE_DELAYS: list[float] = [1, 5, 15]
-DATABASE_DELAYS: list[float] = [2, 10, 30]
+STORAGE_DELAYS: list[float] = [1, 3, 9]
+DATABASE_DELAYS: list[float] = [1, 3, 9]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -9,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from pimh.prefect_env import apply_defaults
 from pimh.settings import Settings
@@ -44,12 +47,32 @@ WarehouseOption = Annotated[
 ]
 
 
+def _keep_tracebacks_off_the_terminal() -> None:
+    """Prefect logs a failed task's traceback to the console; the CLI says what failed in
+    plain English instead, and the full log stays in the Prefect API (and its UI)."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for logger in (logging.getLogger(), logging.getLogger("prefect")):
+        for handler in logger.handlers:
+            if isinstance(handler, PrefectConsoleHandler):
+                handler.setLevel(logging.CRITICAL)
+
+
 def _run_ingest(locations: list[str], settings: Settings) -> IngestResult:
     apply_defaults()
     from flows.ingest import ingest_returns
 
+    _keep_tracebacks_off_the_terminal()
     with console.status(f"Ingesting {len(locations)} location(s)…"):
         return ingest_returns(locations, settings)
+
+
+def _plain_failure(exc: Exception, settings: Settings) -> str:
+    if isinstance(exc, DBAPIError):
+        where = make_url(settings.warehouse_url).render_as_string(hide_password=True)
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        return f"The warehouse at {where} could not be reached or written: {reason}"
+    return f"The pipeline could not run: {type(exc).__name__}: {exc}"
 
 
 def _print_result(result: IngestResult) -> None:
@@ -91,7 +114,7 @@ def ingest(
     try:
         result = _run_ingest(paths, settings)
     except Exception as exc:
-        console.print(f"[red]The pipeline could not run:[/] {type(exc).__name__}: {exc}")
+        console.print(f"[red]{_plain_failure(exc, settings)}[/]", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from exc
     _print_result(result)
 

@@ -143,6 +143,8 @@ def _issues_from_failures(
 def validate_board_returns(returns: Sequence[BoardReturn]) -> ValidatedBatch:
     """Every BQR rule over every return of the batch; all problems, not the first."""
     batch = ValidatedBatch()
+    if not returns:
+        return batch
     batch.cover = _cover_frame(returns)
     cover_failures = failure_cases(CoverModel, batch.cover)
     board_of: dict[int, str | None] = dict(

@@ -7,6 +7,7 @@ as calamine can: it exits its process, without raising, when it meets `CRASH`.
 from __future__ import annotations
 
 import os
+import time
 
 from connectors.workbook import WorkbookContent
 
@@ -17,4 +18,15 @@ def crash_on_magic(data: bytes) -> WorkbookContent:
     """A WorkbookContent naming the payload as its template, or the end of this process."""
     if data == CRASH:
         os._exit(1)
+    return WorkbookContent(template_name=data.decode(), template_version=str(os.getpid()))
+
+
+HANG = b"hang the reader"
+
+
+def hang_on_magic(data: bytes) -> WorkbookContent:
+    """Like `crash_on_magic`, but never returns on `HANG`: a parser stuck in a loop."""
+    if data == HANG:
+        while True:
+            time.sleep(1)
     return WorkbookContent(template_name=data.decode(), template_version=str(os.getpid()))

@@ -62,7 +62,7 @@ FINANCE = "board_code, financial_year, quarter, service, allocation_gbp, spend_g
 
 
 def _with_gaps() -> BoardReturnContent:
-    """A valid Lothian return that leaves some measures empty, and one vacancy to derive."""
+    """A valid Lothian return that leaves some measures empty and some vacancies to derive."""
     content = valid_return(LOTHIAN)
     content.staffing.append(["IMH", "Administration", 1.0, None, None])  # nothing to derive from
     content = changed(content, "Activity", 1, 5, None)  # IMH discharges not reported
@@ -179,6 +179,21 @@ def test_the_same_bytes_sent_twice_are_not_loaded_twice(
     assert archived[0].read_bytes() == original.read_bytes()
     feedback = {p.parent.name for p in (tmp_path / "feedback").rglob("*") if p.is_file()}
     assert feedback == {BORDERS}  # clean returns and duplicates get none
+
+
+def test_a_run_with_nothing_readable_to_validate_still_records_every_file(
+    landing: Path, settings: Settings
+) -> None:
+    """A batch of only unreadable files, and a re-run over files all seen before, both complete."""
+    (landing / LOTHIAN).mkdir()
+    (landing / LOTHIAN / "figures.txt").write_text("to follow")
+
+    first = ingest_returns([str(landing)], settings)
+    again = ingest_returns([str(landing)], settings)
+
+    assert [(f.status, f.errors) for f in first.files] == [("rejected", 1)]
+    assert [(f.status, f.submission_id) for f in again.files] == [("already processed", None)]
+    assert query(settings.warehouse_url, "SELECT COUNT(*) FROM submissions") == [(1,)]
 
 
 def test_a_misplaced_file_moved_into_its_board_folder_is_loaded(

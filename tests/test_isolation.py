@@ -8,7 +8,7 @@ from pathlib import Path
 from connectors.isolation import extract_many, read_isolated
 from intake.outcome import BQR_LAYOUTS
 from tests.builders import valid_return, write
-from tests.crashers import CRASH, crash_on_magic
+from tests.crashers import CRASH, HANG, crash_on_magic, hang_on_magic
 
 
 def test_a_crashing_file_costs_only_itself() -> None:
@@ -67,3 +67,14 @@ def test_real_workbooks_read_the_same_in_workers(tmp_path: Path) -> None:
     assert [r.issues for r in isolated] == [r.issues for r in in_process]
     assert [sorted(r.sheets) for r in isolated] == [sorted(r.sheets) for r in in_process]
     assert isolated[0].sheets["Staffing"].frame.equals(in_process[0].sheets["Staffing"].frame)
+
+
+def test_a_file_that_hangs_the_reader_costs_only_itself() -> None:
+    """It gives up on a file whose reading never ends, and still reads the others."""
+    items = [b"first", HANG, b"last"]
+
+    results = read_isolated(items, hang_on_magic, workers=2, seconds_per_file=1.0)
+
+    assert [r.template_name for r in results] == ["first", None, "last"]
+    assert "gave up after 1 seconds" in results[1].issues[0].message
+    assert results[1].issues[0].cell is None
