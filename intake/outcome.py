@@ -24,6 +24,25 @@ from warehouse.load import SubmissionRecord
 
 BQR_LAYOUTS = {BQR_TEMPLATE_NAME: BQR}
 
+# Past this many, more problems help nobody: the board fixes these and sends it again.
+MAX_ISSUES_PER_RETURN = 1000
+
+
+def capped(issues: list[Issue], limit: int = MAX_ISSUES_PER_RETURN) -> list[Issue]:
+    """The first `limit` problems (errors first), and one line saying how many more."""
+    if len(issues) <= limit:
+        return issues
+    ordered = sorted(issues, key=lambda issue: not issue.is_error)
+    hidden = ordered[limit:]
+    errors = sum(issue.is_error for issue in hidden)
+    more = Issue(
+        "error" if errors else "warning",
+        f"{len(hidden):,} more problems ({errors:,} errors) were found but are not listed. "
+        "Correct the problems above, check the rest of the return for the same mistakes, "
+        "and send it again.",
+    )
+    return [*ordered[:limit], more]
+
 
 @dataclass(slots=True)
 class Outcome:
@@ -72,7 +91,7 @@ def _validated_records(
     cover = batch.cover.rows_by_key(RETURN_INDEX, named=True, unique=True)
     records = []
     for position, (item, content) in enumerate(pairs):
-        issues = [*content.issues, *batch.issues.get(position, [])]
+        issues = capped([*content.issues, *batch.issues.get(position, [])])
         row = cover[position]
         records.append(
             _record(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -87,7 +88,7 @@ def _print_result(result: IngestResult) -> None:
             f"[{style}]{row.status}[/]",
             str(row.errors),
             str(row.warnings),
-            row.feedback or "",
+            Path(row.feedback).name if row.feedback else "",
         )
     console.print(table)
     counts: dict[str, int] = {}
@@ -96,6 +97,27 @@ def _print_result(result: IngestResult) -> None:
     console.print(", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "No files.")
     for url in result.still_changing:
         console.print(f"[yellow]Still being written, left for the next run:[/] {url}")
+
+
+_SNAPSHOT = """
+    SELECT s.service, COUNT(DISTINCT s.board_code) AS boards,
+           SUM(s.funded_wte) AS funded, SUM(s.in_post_wte) AS in_post,
+           SUM(s.vacant_wte) AS vacant
+    FROM staffing s GROUP BY s.service ORDER BY s.service
+"""
+
+
+def _print_snapshot(warehouse_url: str) -> None:
+    """What the `staffing` view now says, so a newcomer sees the warehouse answer."""
+    from warehouse.engine import cached_warehouse
+
+    table = Table(title="Staffing by service (the `staffing` view, accepted returns)")
+    for column in ("Service", "Boards", "Funded WTE", "In post WTE", "Vacant WTE"):
+        table.add_column(column, justify="right")
+    with cached_warehouse(warehouse_url).connect() as connection:
+        for service, boards, funded, in_post, vacant in connection.execute(text(_SNAPSHOT)):
+            table.add_row(service, str(boards), f"{funded:.2f}", f"{in_post:.2f}", f"{vacant:.2f}")
+    console.print(table)
 
 
 @app.command()
@@ -151,6 +173,7 @@ def demo(
     )
     result = _run_ingest([str(landing.resolve())], settings)
     _print_result(result)
+    _print_snapshot(settings.warehouse_url)
     console.print(
         f"\nWarehouse: {settings.warehouse_url}\nFeedback reports: {settings.feedback_url}/"
         f"<reporter code>/\nArchive of received files: {settings.archive_url}/"
