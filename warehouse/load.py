@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import polars as pl
-from sqlalchemy import Connection, Engine, and_, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, insert, select, tuple_, update
 from sqlalchemy.exc import DBAPIError
 
 from schemas.issues import Issue
@@ -130,42 +130,63 @@ def _record_quarters(connection: Connection, records: Sequence[SubmissionRecord]
         connection.execute(insert(dim_quarter), new)
 
 
-def _insert_submission(connection: Connection, record: SubmissionRecord) -> int:
-    if record.status == "accepted":
+def _period(record: SubmissionRecord) -> tuple[str | None, str | None, str | None]:
+    return (record.reporter_code, record.financial_year, record.quarter)
+
+
+def _insert_submissions(
+    connection: Connection, records: Sequence[SubmissionRecord]
+) -> dict[int, int]:
+    """Insert a chunk's submissions in one statement; the latest accepted per period wins.
+
+    Accepted returns already in the warehouse for the same reporter and quarter become
+    `superseded`, and so does an accepted return superseded later in this same chunk.
+    """
+    accepted = [r for r in records if r.status == "accepted"]
+    if accepted:
+        periods = list({_period(r) for r in accepted})
         connection.execute(
             update(submission)
             .where(
-                and_(
-                    submission.c.reporter_code == record.reporter_code,
-                    submission.c.financial_year == record.financial_year,
-                    submission.c.quarter == record.quarter,
-                    submission.c.status == "accepted",
-                )
+                tuple_(
+                    submission.c.reporter_code, submission.c.financial_year, submission.c.quarter
+                ).in_(periods),
+                submission.c.status == "accepted",
             )
             .values(status="superseded")
         )
-    values = {
-        "sha256": record.sha256,
-        "file_name": record.file_name,
-        "origin_path": record.origin_path,
-        "received_at": record.received_at,
-        "processed_at": dt.datetime.now(dt.UTC),
-        "template": record.template,
-        "template_version": record.template_version,
-        "reporter_code": record.reporter_code,
-        "financial_year": record.financial_year,
-        "quarter": record.quarter,
-        "status": record.status,
-        "error_count": sum(i.is_error for i in record.issues),
-        "warning_count": sum(not i.is_error for i in record.issues),
-        "completed_by": record.completed_by,
-        "contact_email": record.contact_email,
-        "feedback_url": record.feedback_url,
-    }
-    submission_id = connection.execute(
-        insert(submission).values(values).returning(submission.c.submission_id)
-    ).scalar_one()
-    return int(submission_id)
+    latest = {_period(r): r.key for r in accepted}
+    processed_at = dt.datetime.now(dt.UTC)
+    values = [
+        {
+            "sha256": record.sha256,
+            "file_name": record.file_name,
+            "origin_path": record.origin_path,
+            "received_at": record.received_at,
+            "processed_at": processed_at,
+            "template": record.template,
+            "template_version": record.template_version,
+            "reporter_code": record.reporter_code,
+            "financial_year": record.financial_year,
+            "quarter": record.quarter,
+            "status": (
+                "superseded"
+                if record.status == "accepted" and latest[_period(record)] != record.key
+                else record.status
+            ),
+            "error_count": sum(i.is_error for i in record.issues),
+            "warning_count": sum(not i.is_error for i in record.issues),
+            "completed_by": record.completed_by,
+            "contact_email": record.contact_email,
+            "feedback_url": record.feedback_url,
+        }
+        for record in records
+    ]
+    ids = connection.execute(
+        insert(submission).returning(submission.c.submission_id, sort_by_parameter_order=True),
+        values,
+    ).scalars()
+    return {record.key: int(i) for record, i in zip(records, ids, strict=True)}
 
 
 def _write_chunk(
@@ -179,7 +200,7 @@ def _write_chunk(
         return ids
     _record_files(connection, todo)
     _record_quarters(connection, todo)
-    new_ids = {r.key: _insert_submission(connection, r) for r in todo}
+    new_ids = _insert_submissions(connection, todo)
     issues = [
         {
             "submission_id": new_ids[r.key],
