@@ -223,7 +223,12 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
 
     if not args.smoke:
         results = ROOT / "benchmarks" / "RESULTS.md"
-        results.write_text("# Benchmark results\n\n```\n" + "\n".join(lines) + "\n```\n")
+        # Profiles and notes are written by hand below the figures: keep them.
+        kept = ""
+        if results.exists() and "## Profiles" in results.read_text():
+            kept = "\n" + results.read_text()[results.read_text().index("## Profiles") :]
+        figures = "# Benchmark results\n\n## Figures of the last full run\n\n```\n"
+        results.write_text(figures + "\n".join(lines) + "\n```\n" + kept)
         print(f"Recorded in {results}")
 
 
