@@ -13,6 +13,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
+from schemas.layouts import BQR_ACTIVITY
 from schemas.reference import MBU_HOST_BOARDS
 
 WTE_MAX = 200.0
@@ -133,17 +134,7 @@ class StaffingModel(_SheetModel):
         return _first_of_key(data, "service", "staff_group")
 
 
-COUNT_COLUMNS = (
-    "referrals_received",
-    "referrals_accepted",
-    "first_assessments",
-    "open_caseload",
-    "discharges",
-    "waiting_over_12_weeks",
-    "admissions",
-    "occupied_bed_days",
-    "available_bed_days",
-)
+COUNT_COLUMNS = tuple(column.key for column in BQR_ACTIVITY.measures)
 
 
 class ActivityModel(_SheetModel):

@@ -25,6 +25,8 @@ from sqlalchemy import (
     text,
 )
 
+from schemas.layouts import BQR_ACTIVITY
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -184,20 +186,7 @@ fact_activity = Table(
     "fact_activity",
     metadata,
     *_fact_keys(),
-    *(
-        Column(name, Integer)
-        for name in (
-            "referrals_received",
-            "referrals_accepted",
-            "first_assessments",
-            "open_caseload",
-            "discharges",
-            "waiting_over_12_weeks",
-            "admissions",
-            "occupied_bed_days",
-            "available_bed_days",
-        )
-    ),
+    *(Column(column.key, Integer) for column in BQR_ACTIVITY.measures),
     Column("source_row", Integer, nullable=False),
     comment="One row per board, service and quarter of an accepted return.",
 )
