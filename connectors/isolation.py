@@ -9,6 +9,7 @@ culprit is lost. It is rejected with a plain-English file problem.
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -45,8 +46,38 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(workers, mp_context=context)
 
 
+_shared: dict[int, ProcessPoolExecutor] = {}
+
+
+def _noop() -> None:
+    return None
+
+
+def warm_reader_pool(workers: int) -> None:
+    """Start the shared pool's processes now, in the background, ready for the first read.
+
+    Starting the forkserver and its workers costs about a second; begun before Prefect's
+    own start-up, it overlaps with it. The pool lives for the process and is replaced
+    whenever a crash or a hang breaks it.
+    """
+    if workers > 0 and workers not in _shared:
+        pool = _pool(workers)
+        for _ in range(workers):
+            pool.submit(_noop)
+        _shared[workers] = pool
+        atexit.register(pool.shutdown, wait=False, cancel_futures=True)
+
+
+def _shared_pool(workers: int) -> ProcessPoolExecutor:
+    warm_reader_pool(workers)
+    return _shared[workers]
+
+
 def _kill(pool: ProcessPoolExecutor) -> None:
     """Stop a broken or stuck pool without waiting on it (a plain shutdown can hang)."""
+    for workers, shared in list(_shared.items()):
+        if shared is pool:
+            del _shared[workers]
     processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
@@ -98,7 +129,7 @@ def read_isolated(
     if workers <= 0 or not items:
         return [extract(data) for data in items]
     results: list[WorkbookContent | None] = [None] * len(items)
-    pool = _pool(min(workers, len(items)))
+    pool = _shared_pool(workers)
     # The whole batch's allowance: generous, since a healthy return takes milliseconds.
     allowance = seconds_per_file * (1 + len(items) / workers)
     try:
@@ -112,6 +143,4 @@ def read_isolated(
         retried = _one_by_one(extract, [items[i] for i in unread], seconds_per_file)
         for index, content in zip(unread, retried, strict=True):
             results[index] = content
-    else:
-        pool.shutdown(wait=True)
     return [r if r is not None else _unreadable(_CRASHED) for r in results]

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import TypeVar, cast
 
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
-from connectors.isolation import extract_many
+from connectors.isolation import extract_many, warm_reader_pool
 from connectors.landing import LandedFile, discover, settled
 from connectors.workbook import WorkbookContent
 from feedback.subject import FeedbackSubject
@@ -29,8 +31,19 @@ from warehouse.load import SubmissionRecord, known_files, load_submissions
 from warehouse.migrate import upgrade
 
 # Storage and database are the outside world: worth retrying, with growing delays.
+T = TypeVar("T")
+
 STORAGE_DELAYS: list[float] = [1, 3, 9]
 DATABASE_DELAYS: list[float] = [1, 3, 9]
+
+
+def data(value: T) -> T:
+    """`value` wrapped in Prefect's quote(): data, not futures, so Prefect does not walk it.
+
+    Walking thousands of workbooks' bytes and frames for futures cost more than the work.
+    Typed as the value itself, which is what the task receives.
+    """
+    return cast(T, quote(value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,16 +131,17 @@ def load_warehouse(outcome: Outcome, warehouse_url: str, chunk_size: int) -> dic
 def ingest_returns(locations: list[str], settings: Settings | None = None) -> IngestResult:
     """Validate and load every settled file under `locations`; report every file's fate."""
     settings = settings or Settings()
+    warm_reader_pool(settings.reader_processes)
     prepare_warehouse(settings.warehouse_url)
     landed, still_changing = find_returns(
         locations, settings.settle_seconds, settings.settle_timeout_seconds
     )
-    received = receive_files(landed, settings.archive_url)
-    sorted_files = sort_received(received, settings.warehouse_url)
-    contents = read_returns(sorted_files.new, settings)
-    outcome = validate_returns(sorted_files, contents)
-    write_feedback_reports(outcome.records, received, settings.feedback_url)
-    submission_ids = load_warehouse(outcome, settings.warehouse_url, settings.load_chunk_size)
+    received = receive_files(data(landed), settings.archive_url)
+    sorted_files = sort_received(data(received), settings.warehouse_url)
+    contents = read_returns(data(sorted_files.new), settings)
+    outcome = validate_returns(data(sorted_files), data(contents))
+    write_feedback_reports(data(outcome.records), data(received), settings.feedback_url)
+    submission_ids = load_warehouse(data(outcome), settings.warehouse_url, settings.load_chunk_size)
     files = summarise(outcome.records, sorted_files.already_processed, submission_ids)
     if files:
         create_table_artifact(

@@ -61,6 +61,10 @@ def _keep_tracebacks_off_the_terminal() -> None:
 
 def _run_ingest(locations: list[str], settings: Settings) -> IngestResult:
     apply_defaults()
+    from connectors.isolation import warm_reader_pool
+
+    # Readers start in their own processes while Prefect starts in this one.
+    warm_reader_pool(settings.reader_processes)
     from flows.ingest import ingest_returns
 
     _keep_tracebacks_off_the_terminal()
