@@ -149,7 +149,7 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
     from pimh.prefect_env import apply_defaults
 
     apply_defaults()
-    lines = [f"Machine: {machine()}", f"Date: {dt.date.today()}", ""]
+    lines = [f"Date: {dt.date.today()}"]
 
     def report(line: str) -> None:
         print(line, flush=True)

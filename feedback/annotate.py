@@ -41,11 +41,18 @@ _HEADERS: Final = ("Severity", "Where", "Value found", "What is wrong")
 _WIDTHS: Final = (11, 22, 30, 90)
 
 
+# openpyxl holds every cell as a Python object: a workbook whose sheets unzip past this
+# (a real return's are tens of kilobytes) would cost hundreds of megabytes to annotate,
+# and a copy of 100,000 rows helps nobody. Such a return gets the HTML report alone.
+MAX_SHEET_BYTES = 5_000_000
+
+
 def annotate_workbook(
     workbook: bytes,
     file_name: str,
     issues: Sequence[Issue],
     max_bytes: int = 20_000_000,
+    max_sheet_bytes: int = MAX_SHEET_BYTES,
 ) -> bytes | None:
     """A copy of `workbook` with offending cells filled and commented and a Feedback sheet.
 
@@ -59,16 +66,18 @@ def annotate_workbook(
     try:
         if _unpacked_size(workbook) > max_bytes * MAX_UNPACK_RATIO:
             return None
+        if _unpacked_size(workbook, "xl/worksheets/") > max_sheet_bytes:
+            return None
         return _annotate(workbook, suffix == ".xlsm", issues)
     except Exception as error:  # openpyxl fails in many ways on odd files; none may escape
         logger.warning("Could not annotate %r: %s: %s", file_name, type(error).__name__, error)
         return None
 
 
-def _unpacked_size(workbook: bytes) -> int:
+def _unpacked_size(workbook: bytes, prefix: str = "") -> int:
     """Declared unpacked size; zipfile never inflates a member past its declared size."""
     with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
-        return sum(member.file_size for member in archive.infolist())
+        return sum(m.file_size for m in archive.infolist() if m.filename.startswith(prefix))
 
 
 def _annotate(workbook: bytes, keep_vba: bool, issues: Sequence[Issue]) -> bytes:

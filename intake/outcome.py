@@ -28,16 +28,24 @@ BQR_LAYOUTS = {BQR_TEMPLATE_NAME: BQR}
 MAX_ISSUES_PER_RETURN = 1000
 
 
-def capped(issues: list[Issue], limit: int = MAX_ISSUES_PER_RETURN) -> list[Issue]:
-    """The first `limit` problems (errors first), and one line saying how many more."""
-    if len(issues) <= limit:
+def capped(
+    issues: list[Issue],
+    limit: int = MAX_ISSUES_PER_RETURN,
+    unlisted: tuple[int, int] = (0, 0),
+) -> list[Issue]:
+    """The first `limit` problems (errors first), and one line saying how many more.
+
+    `unlisted` counts (errors, warnings) that validation found but never listed.
+    """
+    if len(issues) <= limit and unlisted == (0, 0):
         return issues
     ordered = sorted(issues, key=lambda issue: not issue.is_error)
     hidden = ordered[limit:]
-    errors = sum(issue.is_error for issue in hidden)
+    errors = sum(issue.is_error for issue in hidden) + unlisted[0]
+    count = len(hidden) + unlisted[0] + unlisted[1]
     more = Issue(
         "error" if errors else "warning",
-        f"{len(hidden):,} more problems ({errors:,} errors) were found but are not listed. "
+        f"{count:,} more problems ({errors:,} errors) were found but are not listed. "
         "Correct the problems above, check the rest of the return for the same mistakes, "
         "and send it again.",
     )
@@ -91,7 +99,10 @@ def _validated_records(
     cover = batch.cover.rows_by_key(RETURN_INDEX, named=True, unique=True)
     records = []
     for position, (item, content) in enumerate(pairs):
-        issues = capped([*content.issues, *batch.issues.get(position, [])])
+        issues = capped(
+            [*content.issues, *batch.issues.get(position, [])],
+            unlisted=batch.unlisted.get(position, (0, 0)),
+        )
         row = cover[position]
         records.append(
             _record(

@@ -21,7 +21,13 @@ from schemas.issues import Issue
 from schemas.layouts import BQR
 from schemas.prepare import RETURN_INDEX, SheetPart, stack_sheet
 from schemas.reference import parse_financial_year
-from schemas.rules import COVER_FIELD, COVER_WORDING, SHEET_WORDING, severity_of
+from schemas.rules import (
+    COVER_FIELD,
+    COVER_WORDING,
+    SHEET_WORDING,
+    WARNING_CHECKS,
+    severity_of,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +43,9 @@ class ValidatedBatch:
     """Issues per return (by position in the batch) and the typed rows of every sheet."""
 
     issues: dict[int, list[Issue]] = field(default_factory=lambda: defaultdict(list))
+    # (errors, warnings) found but not listed, per return: past a thousand a sheet, more
+    # problems help nobody and would cost memory on a return of 100,000 bad rows.
+    unlisted: dict[int, tuple[int, int]] = field(default_factory=dict)
     cover: pl.DataFrame = field(default_factory=pl.DataFrame)
     sheets: dict[str, pl.DataFrame] = field(default_factory=dict)
 
@@ -112,13 +121,35 @@ def _failed_rows(failures: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_row_index("index").join(named, on="index")
 
 
+LISTED_PER_SHEET = 1000
+
+
+def _listed(failed: pl.DataFrame, unlisted: dict[int, tuple[int, int]]) -> pl.DataFrame:
+    """The first failures of each return, counting the rest into `unlisted`."""
+    rank = pl.int_range(pl.len()).over(RETURN_INDEX)
+    rest = failed.filter(rank >= LISTED_PER_SHEET)
+    if rest.height:
+        counts = rest.group_by(RETURN_INDEX).agg(
+            pl.col("check").is_in(sorted(WARNING_CHECKS)).not_().sum().alias("errors"),
+            pl.col("check").is_in(sorted(WARNING_CHECKS)).sum().alias("warnings"),
+        )
+        for index, errors, warnings in counts.iter_rows():
+            before = unlisted.get(index, (0, 0))
+            unlisted[index] = (before[0] + errors, before[1] + warnings)
+    return failed.filter(rank < LISTED_PER_SHEET)
+
+
 def _issues_from_failures(
-    failures: pl.DataFrame, frame: pl.DataFrame, letters: dict[int, dict[str, str]], sheet: str
+    failures: pl.DataFrame,
+    frame: pl.DataFrame,
+    letters: dict[int, dict[str, str]],
+    sheet: str,
+    unlisted: dict[int, tuple[int, int]],
 ) -> list[tuple[int, Issue]]:
     if failures.is_empty():
         return []
     found: list[tuple[int, Issue]] = []
-    for failed in _failed_rows(failures, frame).iter_rows(named=True):
+    for failed in _listed(_failed_rows(failures, frame), unlisted).iter_rows(named=True):
         row = {**failed, "sheet": sheet}
         check = row["check"]
         is_total = check.startswith("total_")
@@ -176,8 +207,8 @@ def validate_board_returns(returns: Sequence[BoardReturn]) -> ValidatedBatch:
         totals = _totals_frame(sheet, parts, typed)
         total_failures = failure_cases(TotalsModel, totals) if totals.height else failures.clear()
         for index, issue in [
-            *_issues_from_failures(failures, typed, letters, sheet),
-            *_issues_from_failures(total_failures, totals, letters, sheet),
+            *_issues_from_failures(failures, typed, letters, sheet, batch.unlisted),
+            *_issues_from_failures(total_failures, totals, letters, sheet, batch.unlisted),
         ]:
             batch.issues[index].append(issue)
     return batch

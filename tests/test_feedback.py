@@ -426,3 +426,17 @@ class TestWriteFeedback:
         subject = _subject(file_name="return.xlsm")
         written = write_feedback(str(tmp_path), subject, [OUT_OF_RANGE], _return_workbook())
         assert written[-1].endswith("return-0123456789ab-annotated.xlsm")
+
+
+def test_it_does_not_annotate_a_workbook_whose_sheets_are_enormous(tmp_path: Path) -> None:
+    """It skips the annotated copy (HTML only) when the sheets would cost too much memory."""
+    path = tmp_path / "big.xlsx"
+    workbook = xlsxwriter.Workbook(path)
+    sheet = workbook.add_worksheet("Staffing")
+    for row in range(2000):
+        sheet.write_row(row, 0, ["CPMHT", "Psychiatry", 1.0, 1.0])
+    workbook.close()
+    issue = Issue("error", "Duplicate row.", "Staffing", "Staffing!A5")
+
+    assert annotate_workbook(path.read_bytes(), "big.xlsx", [issue], max_sheet_bytes=10_000) is None
+    assert annotate_workbook(path.read_bytes(), "big.xlsx", [issue]) is not None
