@@ -205,3 +205,14 @@ def template_bqr(
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(code=2) from exc
     console.print(f"Wrote a blank return for {code} {year} {quarter} to {output}")
+
+
+def _add_subcommands() -> None:
+    """Commands that live in their own modules, each with one job."""
+    from pimh import cli_outputs, cli_register
+
+    app.add_typer(cli_register.register_app, name="register")
+    cli_outputs.register_commands(app)
+
+
+_add_subcommands()

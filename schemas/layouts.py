@@ -115,3 +115,54 @@ BQR: Final = TemplateLayout("BQR", BQR_COVER, (BQR_STAFFING, BQR_ACTIVITY, BQR_F
 
 # Columns of the Activity sheet that only a Mother and Baby Unit reports.
 MBU_ONLY_COLUMNS: Final = ("admissions", "occupied_bed_days", "available_bed_days")
+
+
+TSR_ACTIVITY: Final = SheetLayout(
+    "Activity",
+    (
+        _col("board_area", "Board area", "code"),
+        _col("support_type", "Support type", "code"),
+        _col("mothers", "Mothers and birthing parents", "count"),
+        _col("fathers_partners", "Fathers and partners", "count"),
+        _col("infants", "Infants", "count"),
+        _col("other_carers", "Other carers", "count"),
+    ),
+)
+
+TSR_OUTCOMES: Final = SheetLayout(
+    "Outcomes",
+    (
+        _col("outcome", "Outcome", "code"),
+        _col("respondents", "Respondents", "count"),
+        _col("reporting_improvement", "Reporting improvement", "count"),
+    ),
+)
+
+TSR_FINANCE: Final = SheetLayout(
+    "Finance",
+    (
+        _col("grant_awarded_gbp", "Grant awarded", "pounds", "£"),
+        _col("spend_gbp", "Spend in quarter", "pounds", "£"),
+    ),
+)
+
+TSR_COVER: Final[dict[str, str]] = {
+    "template": "Template",
+    "template_version": "Template version",
+    "charity_number": "Charity number",
+    "organisation": "Organisation",
+    "fund": "Fund",
+    "financial_year": "Financial year",
+    "quarter": "Quarter",
+    "completed_by": "Completed by",
+    "email": "Email",
+}
+
+TSR: Final = TemplateLayout("TSR", TSR_COVER, (TSR_ACTIVITY, TSR_OUTCOMES, TSR_FINANCE))
+
+# People counted on a third-sector Activity row, by the group they belong to.
+PEOPLE_COLUMNS: Final = tuple(column.key for column in TSR_ACTIVITY.measures)
+
+
+def sheet_layout(template: TemplateLayout, name: str) -> SheetLayout:
+    return next(sheet for sheet in template.sheets if sheet.name == name)

@@ -100,3 +100,33 @@ def quarter_bounds(financial_year: str, quarter: str) -> tuple[dt.date, dt.date]
 def due_date(financial_year: str, quarter: str) -> dt.date:
     """The date a return for this quarter is due: 30 days after the quarter ends."""
     return quarter_bounds(financial_year, quarter)[1] + dt.timedelta(days=DAYS_DUE_AFTER_QUARTER)
+
+
+# Third-sector fund streams: register code -> name written on a return's Cover.
+FUNDS: Final[dict[str, str]] = {"MAIN": "Main Grants", "SMALL": "Small Grants"}
+
+SUPPORT_TYPES: Final[tuple[str, ...]] = (
+    "Peer support",
+    "Parenting support",
+    "Counselling",
+    "Other",
+)
+
+# The fund's outcome framework (SPEC.md, TSR Outcomes): code -> what it measures.
+OUTCOMES: Final[dict[str, str]] = {
+    "LESS_ISOLATED": "less isolated",
+    "MEET_INFANT_NEEDS": "better able to meet the needs of their infants and children",
+    "WARM_RELATIONSHIP": (
+        "receiving training, information or support about a warm relationship with their infant"
+    ),
+    "SUPPORT_AT_RISK": "improvement in supporting infants at higher risk of mental health problems",
+    "WELLBEING": "improved parental wellbeing",
+}
+
+# The first financial year of the programme: the warehouse's quarter calendar starts here.
+FIRST_PROGRAMME_YEAR: Final = 2019
+
+
+def financial_year_label(start_year: int) -> str:
+    """`2022-23` for the financial year starting in April 2022."""
+    return f"{start_year}-{(start_year + 1) % 100:02d}"

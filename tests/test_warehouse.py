@@ -157,9 +157,9 @@ def _facts(returns: Sequence[SubmissionRecord]) -> dict[str, pl.DataFrame]:
         pl.Int64,
     )
     return {
-        "Staffing": pl.DataFrame(staffing),
-        "Activity": pl.DataFrame(activity, schema_overrides=counts),
-        "Finance": pl.DataFrame(finance),
+        "fact_staffing": pl.DataFrame(staffing),
+        "fact_activity": pl.DataFrame(activity, schema_overrides=counts),
+        "fact_finance": pl.DataFrame(finance),
     }
 
 
@@ -171,7 +171,6 @@ def _counts(url: str) -> dict[str, object]:
         "fact_staffing",
         "fact_activity",
         "fact_finance",
-        "dim_quarter",
     )
     return {t: query(url, f"SELECT COUNT(*) FROM {t}")[0][0] for t in tables}
 
@@ -269,7 +268,11 @@ def test_load_writes_submissions_issues_and_facts(engine: Engine) -> None:
     assert query(url, "SELECT allocation_gbp, spend_gbp FROM finance WHERE service = 'IMH'") == [
         (1000.5, 250.25)
     ]
-    assert query(url, "SELECT financial_year, quarter, starts_on, due_on FROM dim_quarter") in (
+    assert query(
+        url,
+        "SELECT financial_year, quarter, starts_on, due_on FROM dim_quarter "
+        "WHERE financial_year = '2022-23' AND quarter = 'Q1'",
+    ) in (
         [("2022-23", "Q1", dt.date(2022, 4, 1), dt.date(2022, 7, 30))],
         [("2022-23", "Q1", "2022-04-01", "2022-07-30")],  # SQLite keeps dates as text
     )
@@ -284,8 +287,8 @@ def test_a_chunk_that_fails_part_way_loads_every_other_return(engine: Engine) ->
     first, broken, last = _record(0, LOTHIAN), _record(1, BORDERS), _record(2, FIFE)
     facts = _facts([first, broken, last])
     # Two Finance rows for one service of one return: the fact table's key refuses them.
-    duplicate_row = facts["Finance"].filter(pl.col(RETURN_INDEX) == 1).head(1)
-    facts["Finance"] = pl.concat([facts["Finance"], duplicate_row])
+    duplicate_row = facts["fact_finance"].filter(pl.col(RETURN_INDEX) == 1).head(1)
+    facts["fact_finance"] = pl.concat([facts["fact_finance"], duplicate_row])
     url = _url(engine)
 
     with pytest.raises(IntegrityError):
@@ -312,7 +315,9 @@ def test_a_single_return_that_fails_leaves_nothing(engine: Engine) -> None:
     """A one-return load that breaks a constraint raises and writes nothing at all."""
     record = _record(0, LOTHIAN, issues=[Issue("warning", "note", "Finance", "Finance!D5")])
     facts = _facts([record])
-    facts["Staffing"] = facts["Staffing"].with_columns(pl.lit("NOT A BOARD").alias("board_code"))
+    facts["fact_staffing"] = facts["fact_staffing"].with_columns(
+        pl.lit("NOT A BOARD").alias("board_code")
+    )
     url = _url(engine)
 
     with pytest.raises(DBAPIError):

@@ -55,13 +55,18 @@ def finance_facts(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-_SHAPERS = {"Staffing": staffing_facts, "Activity": activity_facts, "Finance": finance_facts}
+# Sheet -> (fact table, shaper).
+_SHAPERS = {
+    "Staffing": ("fact_staffing", staffing_facts),
+    "Activity": ("fact_activity", activity_facts),
+    "Finance": ("fact_finance", finance_facts),
+}
 
 
 def board_facts(batch: ValidatedBatch, accepted: Collection[int]) -> dict[str, pl.DataFrame]:
-    """Fact rows of the accepted returns of a batch, by sheet."""
+    """Fact rows of the accepted returns of a batch, by fact table name."""
     keep = pl.col(RETURN_INDEX).is_in(list(accepted))
     return {
-        sheet: shape(_with_period(batch.sheets[sheet].filter(keep), batch.cover))
-        for sheet, shape in _SHAPERS.items()
+        table: shape(_with_period(batch.sheets[sheet].filter(keep), batch.cover))
+        for sheet, (table, shape) in _SHAPERS.items()
     }

@@ -221,8 +221,9 @@ def _write_chunk(
             {RETURN_INDEX: accepted, "submission_id": [new_ids[k] for k in accepted]},
             schema={RETURN_INDEX: pl.Int64, "submission_id": pl.Int64},
         )
-        for sheet, table in FACT_TABLES.items():
-            rows = facts[sheet].join(id_map, on=RETURN_INDEX).drop(RETURN_INDEX)
+        for name, frame in facts.items():
+            rows = frame.join(id_map, on=RETURN_INDEX).drop(RETURN_INDEX)
+            table = FACT_TABLES[name]
             if rows.height:
                 connection.execute(insert(table), rows.to_dicts())
     return {**ids, **new_ids}
@@ -236,7 +237,7 @@ def load_submissions(
 ) -> dict[int, int]:
     """Write the records in arrival order; returns each record's submission_id by key.
 
-    `facts` holds, per sheet, the fact rows of the accepted records keyed by `return_index`
+    `facts` holds, per fact table name, the fact rows of the accepted records keyed by `return_index`
     (equal to the record's `key`).
     """
     ids: dict[int, int] = {}

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -25,7 +26,7 @@ from sqlalchemy import (
     text,
 )
 
-from schemas.layouts import BQR_ACTIVITY
+from schemas.layouts import BQR_ACTIVITY, PEOPLE_COLUMNS
 
 metadata = MetaData(
     naming_convention={
@@ -81,7 +82,7 @@ dim_quarter = Table(
     Column("starts_on", Date, nullable=False),
     Column("ends_on", Date, nullable=False),
     Column("due_on", Date, nullable=False),
-    comment="One row per financial quarter a return has been received for.",
+    comment="One row per financial quarter of the programme's calendar (seeded from 2019-20).",
 )
 
 received_file = Table(
@@ -202,4 +203,131 @@ fact_finance = Table(
     comment="One row per board, service and quarter of an accepted return.",
 )
 
-FACT_TABLES = {"Staffing": fact_staffing, "Activity": fact_activity, "Finance": fact_finance}
+# --- third sector ------------------------------------------------------------------------
+
+dim_fund = Table(
+    "dim_fund",
+    metadata,
+    Column("fund_code", String(8), primary_key=True),
+    Column("fund_name", String(40), nullable=False),
+    comment="One row per fund stream of the third-sector fund (MAIN, SMALL).",
+)
+
+dim_support_type = Table(
+    "dim_support_type",
+    metadata,
+    Column("support_type", String(40), primary_key=True),
+    Column("sort_order", Integer, nullable=False),
+    comment="One row per type of support a charity reports on its Activity sheet.",
+)
+
+dim_outcome = Table(
+    "dim_outcome",
+    metadata,
+    Column("outcome_code", String(24), primary_key=True),
+    Column("description", Text, nullable=False),
+    Column("sort_order", Integer, nullable=False),
+    comment="One row per outcome of the fund's outcome framework.",
+)
+
+register_version = Table(
+    "register_version",
+    metadata,
+    Column("version_id", Integer, primary_key=True, autoincrement=True),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    Column("in_force_from", Date, nullable=False),
+    Column("source_name", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("entry_count", Integer, nullable=False),
+    comment=(
+        "One row per version of the register of funded organisations. A quarter is checked "
+        "against the version in force for it: the latest in_force_from on or before the "
+        "quarter's start, the latest loaded among equals."
+    ),
+)
+
+register_entry = Table(
+    "register_entry",
+    metadata,
+    Column("version_id", Integer, ForeignKey("register_version.version_id"), primary_key=True),
+    Column("charity_number", String(8), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("fund", String(8), ForeignKey("dim_fund.fund_code"), nullable=False),
+    _gbp("award_gbp"),
+    Column("source_line", Integer, nullable=False),
+    comment="One row per funded organisation in one version of the register.",
+)
+
+register_board_area = Table(
+    "register_board_area",
+    metadata,
+    Column("version_id", Integer, primary_key=True),
+    Column("charity_number", String(8), primary_key=True),
+    Column("board_code", String(9), ForeignKey("dim_board.board_code"), primary_key=True),
+    ForeignKeyConstraint(
+        ["version_id", "charity_number"],
+        ["register_entry.version_id", "register_entry.charity_number"],
+    ),
+    comment="One row per board area an organisation serves, in one version of the register.",
+)
+
+
+def _third_sector_keys() -> list[Column[str] | Column[int]]:
+    return [
+        Column("submission_id", Integer, ForeignKey("submission.submission_id"), primary_key=True),
+        Column("charity_number", String(8), nullable=False),
+        Column("fund", String(8), ForeignKey("dim_fund.fund_code"), nullable=False),
+        Column("financial_year", String(7), nullable=False),
+        Column("quarter", String(2), nullable=False),
+    ]
+
+
+fact_ts_activity = Table(
+    "fact_ts_activity",
+    metadata,
+    *_third_sector_keys(),
+    Column("board_code", String(9), ForeignKey("dim_board.board_code"), primary_key=True),
+    Column(
+        "support_type",
+        String(40),
+        ForeignKey("dim_support_type.support_type"),
+        primary_key=True,
+    ),
+    *(Column(key, Integer) for key in PEOPLE_COLUMNS),
+    Column("source_row", Integer, nullable=False),
+    comment="One row per organisation, board area, support type and quarter of an accepted return.",
+)
+
+fact_ts_outcome = Table(
+    "fact_ts_outcome",
+    metadata,
+    *_third_sector_keys(),
+    Column("outcome", String(24), ForeignKey("dim_outcome.outcome_code"), primary_key=True),
+    Column("respondents", Integer),
+    Column("reporting_improvement", Integer),
+    Column("source_row", Integer, nullable=False),
+    comment="One row per organisation, outcome and quarter of an accepted return.",
+)
+
+fact_ts_finance = Table(
+    "fact_ts_finance",
+    metadata,
+    *_third_sector_keys(),
+    _gbp("grant_awarded_gbp"),
+    _gbp("spend_gbp"),
+    Column("source_row", Integer, nullable=False),
+    comment="One row per organisation and quarter of an accepted return.",
+)
+
+# Fact tables by name: the transforms key their frames by these names.
+FACT_TABLES = {
+    table.name: table
+    for table in (
+        fact_staffing,
+        fact_activity,
+        fact_finance,
+        fact_ts_activity,
+        fact_ts_outcome,
+        fact_ts_finance,
+    )
+}
