@@ -237,8 +237,8 @@ def load_submissions(
 ) -> dict[int, int]:
     """Write the records in arrival order; returns each record's submission_id by key.
 
-    `facts` holds, per fact table name, the fact rows of the accepted records keyed by `return_index`
-    (equal to the record's `key`).
+    `facts` holds, per fact table name, the fact rows of the accepted records keyed by
+    `return_index` (equal to the record's `key`).
     """
     ids: dict[int, int] = {}
     failure: DBAPIError | None = None

@@ -56,7 +56,9 @@ def _date_of(expression: str, dialect: str) -> str:
     return f"date({expression})"
 
 
-_PEOPLE = "COALESCE(mothers, 0) + COALESCE(fathers_partners, 0) + COALESCE(infants, 0) + COALESCE(other_carers, 0)"
+_PEOPLE = " + ".join(
+    f"COALESCE({group}, 0)" for group in ("mothers", "fathers_partners", "infants", "other_carers")
+)
 
 
 def third_sector_views(dialect: str) -> dict[str, str]:
