@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TypeVar, cast
 
+import polars as pl
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
@@ -20,7 +21,7 @@ from connectors.landing import LandedFile, discover, settled
 from connectors.workbook import WorkbookContent
 from feedback.subject import FeedbackSubject
 from feedback.writer import write_feedback
-from intake.outcome import BQR_LAYOUTS, Outcome, decide
+from intake.outcome import RETURN_LAYOUTS, Outcome, decide
 from intake.received import ReceivedFile, receive
 from intake.summary import FileSummary, feedback_root_for, summarise
 from intake.triage import Triage, triage
@@ -29,6 +30,7 @@ from schemas.reference import BOARDS
 from warehouse.engine import cached_warehouse
 from warehouse.load import SubmissionRecord, known_files, load_submissions
 from warehouse.migrate import upgrade
+from warehouse.register import all_register_versions, empty_register
 
 # Storage and database are the outside world: worth retrying, with growing delays.
 T = TypeVar("T")
@@ -81,16 +83,24 @@ def sort_received(received: Sequence[ReceivedFile], warehouse_url: str) -> Triag
 def read_returns(new: Sequence[ReceivedFile], settings: Settings) -> list[WorkbookContent]:
     return extract_many(
         [item.data for item in new],
-        BQR_LAYOUTS,
+        RETURN_LAYOUTS,
         settings.max_file_bytes,
         settings.max_expanded_bytes,
         settings.reader_processes,
     )
 
 
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)
+def read_register(warehouse_url: str) -> pl.DataFrame:
+    """Every version of the register: third-sector returns are checked against it."""
+    return all_register_versions(cached_warehouse(warehouse_url))
+
+
 @task(cache_policy=NO_CACHE)
-def validate_returns(sorted_files: Triage, contents: Sequence[WorkbookContent]) -> Outcome:
-    return decide(sorted_files, contents)
+def validate_returns(
+    sorted_files: Triage, contents: Sequence[WorkbookContent], register: pl.DataFrame
+) -> Outcome:
+    return decide(sorted_files, contents, register)
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
@@ -106,7 +116,7 @@ def write_feedback_reports(
         item = by_key[record.key]
         subject = FeedbackSubject(
             reporter_code=record.reporter_code,
-            reporter_name=BOARDS.get(record.reporter_code or ""),
+            reporter_name=record.reporter_name or BOARDS.get(record.reporter_code or ""),
             file_name=record.file_name,
             sha256=record.sha256,
             received_at=record.received_at,
@@ -139,7 +149,8 @@ def ingest_returns(locations: list[str], settings: Settings | None = None) -> In
     received = receive_files(data(landed), settings.archive_url)
     sorted_files = sort_received(data(received), settings.warehouse_url)
     contents = read_returns(data(sorted_files.new), settings)
-    outcome = validate_returns(data(sorted_files), data(contents))
+    register = read_register(settings.warehouse_url) if sorted_files.new else empty_register()
+    outcome = validate_returns(data(sorted_files), data(contents), data(register))
     write_feedback_reports(data(outcome.records), data(received), settings.feedback_url)
     submission_ids = load_warehouse(data(outcome), settings.warehouse_url, settings.load_chunk_size)
     files = summarise(outcome.records, sorted_files.already_processed, submission_ids)

@@ -6,23 +6,29 @@ and misplaced files are recorded too, so the audit trail accounts for every file
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
 import polars as pl
 
 from connectors.workbook import WorkbookContent
 from intake.received import ReceivedFile
 from intake.triage import Triage
+from schemas.batch import ReturnInput, ValidatedBatch
 from schemas.issues import Issue, file_problem
-from schemas.layouts import BQR
+from schemas.layouts import BQR, TSR
 from schemas.prepare import RETURN_INDEX
-from schemas.reference import BQR_TEMPLATE_NAME
-from schemas.validate_bqr import BoardReturn, ValidatedBatch, validate_board_returns
+from schemas.reference import BOARDS, BQR_TEMPLATE_NAME, TSR_TEMPLATE_NAME
+from schemas.validate_bqr import validate_board_returns
+from schemas.validate_tsr import validate_third_sector_returns
 from transforms.bqr_facts import board_facts
+from transforms.tsr_facts import third_sector_facts
 from warehouse.load import SubmissionRecord
+from warehouse.register import empty_register
 
-BQR_LAYOUTS = {BQR_TEMPLATE_NAME: BQR}
+# The templates the reader knows, by the name on their Cover sheet.
+RETURN_LAYOUTS = {BQR_TEMPLATE_NAME: BQR, TSR_TEMPLATE_NAME: TSR}
 
 # Past this many, more problems help nobody: the board fixes these and sends it again.
 MAX_ISSUES_PER_RETURN = 1000
@@ -83,18 +89,50 @@ def _outside_problem(item: ReceivedFile) -> Issue:
     )
 
 
-def _readable_board_returns(
-    new: Sequence[ReceivedFile], contents: Sequence[WorkbookContent]
+Validator = Callable[[Sequence[ReturnInput], pl.DataFrame], ValidatedBatch]
+Shaper = Callable[[ValidatedBatch, Collection[int]], dict[str, pl.DataFrame]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    """How one template's returns are validated, named and turned into fact rows."""
+
+    name: str
+    code: str
+    validate: Validator
+    shape: Shaper
+
+
+def _validate_bqr(returns: Sequence[ReturnInput], _register: pl.DataFrame) -> ValidatedBatch:
+    return validate_board_returns(returns)
+
+
+TEMPLATES: Final = (
+    _Template(BQR_TEMPLATE_NAME, "BQR", _validate_bqr, board_facts),
+    _Template(TSR_TEMPLATE_NAME, "TSR", validate_third_sector_returns, third_sector_facts),
+)
+TEMPLATE_CODES: Final = {t.name: t.code for t in TEMPLATES}
+
+
+def _readable(
+    new: Sequence[ReceivedFile], contents: Sequence[WorkbookContent], template_name: str
 ) -> list[tuple[ReceivedFile, WorkbookContent]]:
     return [
         (item, content)
         for item, content in zip(new, contents, strict=True)
-        if content.readable and content.template_name == BQR_TEMPLATE_NAME
+        if content.readable and content.template_name == template_name
     ]
 
 
+def _reporter_name(template: str, row: dict[str, object], folder_code: str | None) -> str | None:
+    if template == "BQR":
+        return BOARDS.get(folder_code or "")
+    name = row.get("register_name") or row.get("organisation")
+    return str(name) if name else None
+
+
 def _validated_records(
-    pairs: Sequence[tuple[ReceivedFile, WorkbookContent]], batch: ValidatedBatch
+    pairs: Sequence[tuple[ReceivedFile, WorkbookContent]], batch: ValidatedBatch, template: str
 ) -> list[SubmissionRecord]:
     cover = batch.cover.rows_by_key(RETURN_INDEX, named=True, unique=True)
     records = []
@@ -108,50 +146,60 @@ def _validated_records(
             _record(
                 item,
                 status="rejected" if any(i.is_error for i in issues) else "accepted",
-                template="BQR",
+                template=template,
                 template_version=content.template_version,
                 financial_year=row["financial_year"],
                 quarter=row["quarter"],
                 completed_by=row["completed_by"],
                 contact_email=row["email"],
+                reporter_name=_reporter_name(template, row, item.landed.reporter_code),
                 issues=issues,
             )
         )
     return records
 
 
-def decide(sorted_files: Triage, contents: Sequence[WorkbookContent]) -> Outcome:
-    """Validate the readable board returns as one batch and record every file's fate.
+def decide(
+    sorted_files: Triage,
+    contents: Sequence[WorkbookContent],
+    register: pl.DataFrame | None = None,
+) -> Outcome:
+    """Validate the readable returns, one batch per template, and record every file's fate.
 
-    `contents` are the reader's results for `sorted_files.new`, in the same order.
+    `contents` are the reader's results for `sorted_files.new`, in the same order;
+    `register` holds every version of the register of funded organisations.
     """
     outcome = Outcome()
-    pairs = _readable_board_returns(sorted_files.new, contents)
-    # A run with nothing readable to validate (all seen before, duplicates, unreadable).
-    batch = (
-        validate_board_returns([BoardReturn(i.landed.reporter_code, c) for i, c in pairs])
-        if pairs
-        else None
-    )
-    validated = _validated_records(pairs, batch) if batch is not None else []
-    by_key = {r.key: r for r in validated}
+    register = register if register is not None else empty_register()
+    by_key: dict[int, SubmissionRecord] = {}
+    for template in TEMPLATES:
+        pairs = _readable(sorted_files.new, contents, template.name)
+        if not pairs:
+            continue
+        batch = template.validate(
+            [ReturnInput(i.landed.reporter_code, c) for i, c in pairs], register
+        )
+        validated = _validated_records(pairs, batch, template.code)
+        by_key.update({r.key: r for r in validated})
+        accepted = [position for position, r in enumerate(validated) if r.status == "accepted"]
+        keys = {position: item.key for position, (item, _) in enumerate(pairs)}
+        outcome.facts.update(
+            {
+                table: rows.with_columns(
+                    pl.col(RETURN_INDEX).replace_strict(keys, return_dtype=pl.Int64)
+                )
+                for table, rows in template.shape(batch, accepted).items()
+            }
+        )
     for item, content in zip(sorted_files.new, contents, strict=True):
         if item.key not in by_key:
-            template = "BQR" if content.template_name == BQR_TEMPLATE_NAME else None
+            template_code = TEMPLATE_CODES.get(content.template_name or "")
             by_key[item.key] = _record(
-                item, status="rejected", template=template, issues=list(content.issues)
+                item, status="rejected", template=template_code, issues=list(content.issues)
             )
     for item in sorted_files.outside_reporter_folders:
         by_key[item.key] = _record(item, status="rejected", issues=[_outside_problem(item)])
     for item in sorted_files.duplicates:
         by_key[item.key] = _record(item, status="duplicate")
     outcome.records = [by_key[key] for key in sorted(by_key)]
-    if batch is None:
-        return outcome
-    accepted = [position for position, r in enumerate(validated) if r.status == "accepted"]
-    keys = {position: item.key for position, (item, _) in enumerate(pairs)}
-    outcome.facts = {
-        sheet: rows.with_columns(pl.col(RETURN_INDEX).replace_strict(keys, return_dtype=pl.Int64))
-        for sheet, rows in board_facts(batch, accepted).items()
-    }
     return outcome

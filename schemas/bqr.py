@@ -20,30 +20,30 @@ WTE_MAX = 200.0
 TOLERANCE = 0.01
 
 
-def _ok(data: PolarsData, expr: pl.Expr) -> pl.LazyFrame:
+def ok(data: PolarsData, expr: pl.Expr) -> pl.LazyFrame:
     return data.lazyframe.select(expr)
 
 
-def _is_number(data: PolarsData) -> pl.LazyFrame:
-    return _ok(data, pl.col(f"{data.key}_text").is_null() | pl.col(data.key).is_not_null())
+def parsed_as_number(data: PolarsData) -> pl.LazyFrame:
+    return ok(data, pl.col(f"{data.key}_text").is_null() | pl.col(data.key).is_not_null())
 
 
-def _whole_and_not_negative(data: PolarsData) -> pl.LazyFrame:
+def whole_and_not_negative(data: PolarsData) -> pl.LazyFrame:
     value = pl.col(data.key)
-    return _ok(data, value.is_null() | ((value >= 0) & (value == value.floor())))
+    return ok(data, value.is_null() | ((value >= 0) & (value == value.floor())))
 
 
-def _not_negative(data: PolarsData) -> pl.LazyFrame:
+def not_negative(data: PolarsData) -> pl.LazyFrame:
     value = pl.col(data.key)
-    return _ok(data, value.is_null() | (value >= 0))
+    return ok(data, value.is_null() | (value >= 0))
 
 
-def _known_code(data: PolarsData) -> pl.LazyFrame:
-    return _ok(data, pl.col(data.key).is_not_null())
+def known_code(data: PolarsData) -> pl.LazyFrame:
+    return ok(data, pl.col(data.key).is_not_null())
 
 
 def _mbu_from_host(data: PolarsData) -> pl.LazyFrame:
-    return _ok(
+    return ok(
         data,
         (pl.col("service") != "MBU")
         | pl.col("service").is_null()
@@ -52,10 +52,10 @@ def _mbu_from_host(data: PolarsData) -> pl.LazyFrame:
     )
 
 
-def _first_of_key(data: PolarsData, *keys: str) -> pl.LazyFrame:
+def first_of_key(data: PolarsData, *keys: str) -> pl.LazyFrame:
     """True for the first row of each key within a return; later twins fail."""
     group = ["return_index", *keys]
-    return _ok(
+    return ok(
         data,
         pl.any_horizontal(pl.col(k).is_null() for k in keys)
         | (pl.int_range(pl.len()).over(group) == 0),
@@ -77,7 +77,7 @@ class _SheetModel(pa.DataFrameModel):
 
     @pa.check("service", name="service_known")
     def service_known(cls, data: PolarsData) -> pl.LazyFrame:
-        return _known_code(data)
+        return known_code(data)
 
     @pa.check("service", name="mbu_from_host_board")
     def mbu_from_host_board(cls, data: PolarsData) -> pl.LazyFrame:
@@ -99,26 +99,26 @@ class StaffingModel(_SheetModel):
 
     @pa.check("staff_group", name="staff_group_known")
     def staff_group_known(cls, data: PolarsData) -> pl.LazyFrame:
-        return _known_code(data)
+        return known_code(data)
 
     @pa.check("funded_wte", "in_post_wte", "vacant_wte", name="is_number")
     def is_number(cls, data: PolarsData) -> pl.LazyFrame:
-        return _is_number(data)
+        return parsed_as_number(data)
 
     @pa.check("funded_wte", "in_post_wte", name="wte_range")
     def wte_range(cls, data: PolarsData) -> pl.LazyFrame:
         value = pl.col(data.key)
-        return _ok(data, value.is_null() | value.is_between(0, WTE_MAX))
+        return ok(data, value.is_null() | value.is_between(0, WTE_MAX))
 
     @pa.check("funded_wte", "in_post_wte", "vacant_wte", name="wte_two_decimals")
     def wte_two_decimals(cls, data: PolarsData) -> pl.LazyFrame:
         value = pl.col(data.key)
-        return _ok(data, value.is_null() | ((value - value.round(2)).abs() < 1e-9))
+        return ok(data, value.is_null() | ((value - value.round(2)).abs() < 1e-9))
 
     @pa.check("vacant_wte", name="vacancy_arithmetic")
     def vacancy_arithmetic(cls, data: PolarsData) -> pl.LazyFrame:
         expected = derived_vacancy()
-        return _ok(
+        return ok(
             data,
             pl.col("vacant_wte").is_null()
             | expected.is_null()
@@ -127,11 +127,11 @@ class StaffingModel(_SheetModel):
 
     @pa.check("in_post_wte", name="in_post_above_funded")
     def in_post_above_funded(cls, data: PolarsData) -> pl.LazyFrame:
-        return _ok(data, ~(pl.col("in_post_wte") > pl.col("funded_wte")).fill_null(False))
+        return ok(data, ~(pl.col("in_post_wte") > pl.col("funded_wte")).fill_null(False))
 
     @pa.check("service", name="one_row_per_service_and_staff_group")
     def one_row_per_key(cls, data: PolarsData) -> pl.LazyFrame:
-        return _first_of_key(data, "service", "staff_group")
+        return first_of_key(data, "service", "staff_group")
 
 
 COUNT_COLUMNS = tuple(column.key for column in BQR_ACTIVITY.measures)
@@ -152,20 +152,20 @@ class ActivityModel(_SheetModel):
 
     @pa.check(*COUNT_COLUMNS, name="is_number")
     def is_number(cls, data: PolarsData) -> pl.LazyFrame:
-        return _is_number(data)
+        return parsed_as_number(data)
 
     @pa.check(*COUNT_COLUMNS, name="whole_number")
     def whole_number(cls, data: PolarsData) -> pl.LazyFrame:
-        return _whole_and_not_negative(data)
+        return whole_and_not_negative(data)
 
     @pa.check("referrals_accepted", name="accepted_within_received")
     def accepted_within_received(cls, data: PolarsData) -> pl.LazyFrame:
         over = pl.col("referrals_accepted") > pl.col("referrals_received")
-        return _ok(data, ~over.fill_null(False))
+        return ok(data, ~over.fill_null(False))
 
     @pa.check("admissions", "occupied_bed_days", "available_bed_days", name="mbu_only")
     def mbu_only(cls, data: PolarsData) -> pl.LazyFrame:
-        return _ok(
+        return ok(
             data,
             pl.col(data.key).is_null()
             | (pl.col("service") == "MBU").fill_null(True)
@@ -175,11 +175,11 @@ class ActivityModel(_SheetModel):
     @pa.check("occupied_bed_days", name="occupied_within_available")
     def occupied_within_available(cls, data: PolarsData) -> pl.LazyFrame:
         over = pl.col("occupied_bed_days") > pl.col("available_bed_days")
-        return _ok(data, ~over.fill_null(False))
+        return ok(data, ~over.fill_null(False))
 
     @pa.check("service", name="one_row_per_service")
     def one_row_per_service(cls, data: PolarsData) -> pl.LazyFrame:
-        return _first_of_key(data, "service")
+        return first_of_key(data, "service")
 
 
 class FinanceModel(_SheetModel):
@@ -191,22 +191,22 @@ class FinanceModel(_SheetModel):
 
     @pa.check("allocation_gbp", "spend_gbp", "forecast_gbp", name="is_number")
     def is_number(cls, data: PolarsData) -> pl.LazyFrame:
-        return _is_number(data)
+        return parsed_as_number(data)
 
     @pa.check("allocation_gbp", "spend_gbp", "forecast_gbp", name="pounds_not_negative")
     def pounds_not_negative(cls, data: PolarsData) -> pl.LazyFrame:
-        return _not_negative(data)
+        return not_negative(data)
 
     @pa.check("forecast_gbp", name="forecast_within_allocation")
     def forecast_within_allocation(cls, data: PolarsData) -> pl.LazyFrame:
         # A negative allocation is already an error; a percentage of it means nothing.
         allocation = pl.col("allocation_gbp")
         over = (pl.col("forecast_gbp") > allocation * 1.1 + 1e-9) & (allocation >= 0)
-        return _ok(data, ~over.fill_null(False))
+        return ok(data, ~over.fill_null(False))
 
     @pa.check("service", name="one_row_per_service")
     def one_row_per_service(cls, data: PolarsData) -> pl.LazyFrame:
-        return _first_of_key(data, "service")
+        return first_of_key(data, "service")
 
 
 class CoverModel(pa.DataFrameModel):
@@ -223,20 +223,20 @@ class CoverModel(pa.DataFrameModel):
 
     @pa.check("board_code", name="board_known")
     def board_known(cls, data: PolarsData) -> pl.LazyFrame:
-        return _known_code(data)
+        return known_code(data)
 
     @pa.check("board_code", name="board_matches_folder")
     def board_matches_folder(cls, data: PolarsData) -> pl.LazyFrame:
         mismatch = pl.col("board_code") != pl.col("folder_code")
-        return _ok(data, ~mismatch.fill_null(False))
+        return ok(data, ~mismatch.fill_null(False))
 
     @pa.check("financial_year", name="financial_year_valid")
     def financial_year_valid(cls, data: PolarsData) -> pl.LazyFrame:
-        return _known_code(data)
+        return known_code(data)
 
     @pa.check("quarter", name="quarter_valid")
     def quarter_valid(cls, data: PolarsData) -> pl.LazyFrame:
-        return _known_code(data)
+        return known_code(data)
 
     class Config:
         strict = False
@@ -256,12 +256,12 @@ class TotalsModel(pa.DataFrameModel):
 
     @pa.check("declared", name="total_is_number")
     def total_is_number(cls, data: PolarsData) -> pl.LazyFrame:
-        return _ok(data, pl.col("declared_text").is_null() | pl.col("declared").is_not_null())
+        return ok(data, pl.col("declared_text").is_null() | pl.col("declared").is_not_null())
 
     @pa.check("declared", name="total_adds_up")
     def total_adds_up(cls, data: PolarsData) -> pl.LazyFrame:
         difference = (pl.col("declared") - pl.col("computed").fill_null(0.0)).abs()
-        return _ok(data, pl.col("declared").is_null() | (difference <= TOLERANCE + 1e-9))
+        return ok(data, pl.col("declared").is_null() | (difference <= TOLERANCE + 1e-9))
 
     class Config:
         strict = False

@@ -11,7 +11,7 @@ from typing import Final
 
 import polars as pl
 
-from schemas.reference import QUARTERS, SERVICES, STAFF_GROUPS
+from schemas.reference import FUNDS, OUTCOMES, QUARTERS, SERVICES, STAFF_GROUPS, SUPPORT_TYPES
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 
@@ -26,6 +26,23 @@ SERVICE_LOOKUP: Final[dict[str, str]] = {
 }
 STAFF_GROUP_LOOKUP: Final[dict[str, str]] = {code_key(group): group for group in STAFF_GROUPS}
 QUARTER_LOOKUP: Final[dict[str, str]] = {code_key(q): q for q in QUARTERS}
+SUPPORT_TYPE_LOOKUP: Final[dict[str, str]] = {code_key(t): t for t in SUPPORT_TYPES}
+# An outcome may be given by its code or by the words of the outcome framework.
+OUTCOME_LOOKUP: Final[dict[str, str]] = {
+    **{code_key(words): code for code, words in OUTCOMES.items()},
+    **{code_key(code): code for code in OUTCOMES},
+}
+# A fund by its name on the Cover ("Main Grants"), its register code, or the short name.
+FUND_LOOKUP: Final[dict[str, str]] = {
+    **{code_key(name): code for code, name in FUNDS.items()},
+    **{code_key(code): code for code in FUNDS},
+    **{code_key(name.split()[0]): code for code, name in FUNDS.items()},
+}
+
+
+def lookup_text(text: str | None, lookup: dict[str, str]) -> str | None:
+    """`lookup_code` for one value (a Cover field)."""
+    return lookup.get(code_key(text)) if text is not None else None
 
 
 def lookup_code(text: pl.Expr, lookup: dict[str, str]) -> pl.Expr:

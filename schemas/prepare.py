@@ -14,13 +14,27 @@ import polars as pl
 
 from connectors.text import parse_number
 from connectors.workbook import SHEET_ROW, SheetTable
-from schemas.codes import SERVICE_LOOKUP, STAFF_GROUP_LOOKUP, lookup_code
+from schemas.boards import resolve_board
+from schemas.codes import (
+    OUTCOME_LOOKUP,
+    SERVICE_LOOKUP,
+    STAFF_GROUP_LOOKUP,
+    SUPPORT_TYPE_LOOKUP,
+    lookup_code,
+)
 from schemas.layouts import SheetLayout
 
 RETURN_INDEX = "return_index"
 BOARD_CODE = "board_code"
 
-_CODE_LOOKUPS = {"service": SERVICE_LOOKUP, "staff_group": STAFF_GROUP_LOOKUP}
+_CODE_LOOKUPS = {
+    "service": SERVICE_LOOKUP,
+    "staff_group": STAFF_GROUP_LOOKUP,
+    "support_type": SUPPORT_TYPE_LOOKUP,
+    "outcome": OUTCOME_LOOKUP,
+}
+# Coded columns naming a board: resolved by the forgiving board-name rule (SPEC.md).
+_BOARD_COLUMNS = frozenset({"board_area"})
 
 
 def text_column(key: str) -> str:
@@ -37,11 +51,33 @@ class SheetPart:
     table: SheetTable
 
 
-def _typed(layout: SheetLayout) -> list[pl.Expr]:
+def _boards_named(stacked: pl.DataFrame, layout: SheetLayout) -> dict[str, dict[str, str]]:
+    """For each board column, the code of every distinct name written in it.
+
+    Names are resolved once per distinct value, not per row: a column holds few names.
+    """
+    found: dict[str, dict[str, str]] = {}
+    for column in layout.columns:
+        if column.key in _BOARD_COLUMNS:
+            names = stacked.get_column(column.key).drop_nulls().unique().to_list()
+            found[column.key] = {
+                name: code for name in names if (code := resolve_board(name)) is not None
+            }
+    return found
+
+
+def _typed(layout: SheetLayout, boards: dict[str, dict[str, str]]) -> list[pl.Expr]:
     exprs: list[pl.Expr] = []
     for column in layout.columns:
         raw = pl.col(column.key)
-        if column.kind == "code":
+        if column.key in boards:
+            exprs += [
+                raw.alias(text_column(column.key)),
+                raw.replace_strict(boards[column.key], default=None, return_dtype=pl.String).alias(
+                    column.key
+                ),
+            ]
+        elif column.kind == "code":
             exprs += [
                 raw.alias(text_column(column.key)),
                 lookup_code(raw, _CODE_LOOKUPS[column.key]).alias(column.key),
@@ -96,5 +132,8 @@ def stack_sheet(layout: SheetLayout, parts: Sequence[SheetPart]) -> pl.DataFrame
             .join(boards, on=RETURN_INDEX, how="left", maintain_order="left")
         )
     return stacked.select(
-        pl.col(RETURN_INDEX), pl.col(BOARD_CODE), pl.col(SHEET_ROW), *_typed(layout)
+        pl.col(RETURN_INDEX),
+        pl.col(BOARD_CODE),
+        pl.col(SHEET_ROW),
+        *_typed(layout, _boards_named(stacked, layout)),
     )

@@ -11,17 +11,30 @@ from typing import Any, Final
 
 from schemas.boards import closest_boards
 from schemas.issues import Severity
-from schemas.layouts import BQR, SheetLayout
-from schemas.reference import BOARDS, SERVICES, STAFF_GROUPS
+from schemas.layouts import BQR, TSR, ColumnLayout
+from schemas.reference import BOARDS, FUNDS, OUTCOMES, SERVICES, STAFF_GROUPS, SUPPORT_TYPES
 
 Row = Mapping[str, Any]
 Wording = Callable[[Row, str], str]
 
 WARNING_CHECKS: Final = frozenset(
-    {"in_post_above_funded", "forecast_within_allocation", "wte_two_decimals"}
+    {
+        "in_post_above_funded",
+        "forecast_within_allocation",
+        "wte_two_decimals",
+        "grant_matches_register",
+        "board_area_not_on_register",
+    }
 )
 
-_LAYOUTS: Final[dict[str, SheetLayout]] = {sheet.name: sheet for sheet in BQR.sheets}
+# Column keys are unique within a sheet name across templates (BQR Activity and TSR
+# Activity share no key but their printed headers agree where they do, e.g. spend_gbp).
+_COLUMNS: Final[dict[tuple[str, str], ColumnLayout]] = {
+    (sheet.name, column.key): column
+    for template in (TSR, BQR)
+    for sheet in template.sheets
+    for column in sheet.columns
+}
 
 
 def severity_of(check: str) -> Severity:
@@ -30,7 +43,7 @@ def severity_of(check: str) -> Severity:
 
 def header(sheet: str, key: str) -> str:
     """The column's header as printed on the template, e.g. `Funded WTE`."""
-    return _LAYOUTS[sheet].column(key).printed
+    return _COLUMNS[(sheet, key)].printed
 
 
 def number(value: Any) -> str:
@@ -149,7 +162,103 @@ SHEET_WORDING: Final[dict[str, Wording]] = {
     ),
 }
 
+
+def _board_area_known(row: Row, _: str) -> str:
+    text = row.get("board_area_text")
+    if text is None:
+        return "Board area is empty: every row needs the NHS board area the people live in."
+    suggestions = closest_boards(str(text))
+    hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
+    return (
+        f"'{text}' is not an NHS board area we recognise.{hint} You may also give the board code."
+    )
+
+
+def _outcome_known(row: Row, _: str) -> str:
+    if row.get("outcome_text") is None:
+        return "Outcome is empty: every row needs one of the fund's outcome codes."
+    return f"{typed(row, 'outcome')} is not an outcome code: use one of {', '.join(OUTCOMES)}."
+
+
+SHEET_WORDING.update(
+    {
+        "board_area_known": _board_area_known,
+        "board_area_not_on_register": lambda r, _: (
+            f"{BOARDS.get(str(r['board_area']), r['board_area'])} is not one of the board "
+            "areas the register lists for your organisation. Please check it; the return has "
+            "been loaded."
+        ),
+        "support_type_known": lambda r, _: (
+            "Support type is empty: every row needs one."
+            if r.get("support_type_text") is None
+            else f"{typed(r, 'support_type')} is not a support type: use one of "
+            f"{', '.join(SUPPORT_TYPES)}."
+        ),
+        "one_row_per_area_and_support_type": lambda r, _: (
+            f"There is already a row for {BOARDS.get(str(r['board_area']), r['board_area'])} / "
+            f"{r['support_type']}: give one row per board area and support type."
+        ),
+        "outcome_known": _outcome_known,
+        "improvement_within_respondents": lambda r, _: (
+            f"Reporting improvement ({number(r['reporting_improvement'])}) cannot be more than "
+            f"Respondents ({number(r['respondents'])})."
+        ),
+        "one_row_per_outcome": lambda r, _: (
+            f"There is already a row for {r['outcome']}: give one row per outcome."
+        ),
+        "grant_matches_register": lambda r, _: (
+            f"Grant awarded ({pounds(r['grant_awarded_gbp'])}) differs from the award on the "
+            f"register of funded organisations ({pounds(r['register_award_gbp'])}). Please "
+            "check it; the return has been loaded."
+        ),
+        "finance_one_row": lambda _r, _k: (
+            "The Finance sheet has one row of figures; this is an extra row. Put the "
+            "quarter's grant and spend on one row."
+        ),
+    }
+)
+
+
+def _period(row: Row) -> str:
+    return f"{row.get('financial_year')} {row.get('quarter')}"
+
+
+def _charity_on_register(row: Row, _: str) -> str:
+    if not row.get("register_loaded"):
+        return (
+            f"No register of funded organisations is loaded for {_period(row)}, so "
+            f"{row['charity_number']} cannot be checked. The PIMH data team has been told; "
+            "please send the return again once they confirm."
+        )
+    return (
+        f"{row['charity_number']} is not on the register of funded organisations for "
+        f"{_period(row)}. Check the charity number; if it is right, contact the PIMH data team."
+    )
+
+
 COVER_WORDING: Final[dict[str, Wording]] = {
+    "charity_number_valid": lambda r, _: (
+        "The Cover sheet does not give the charity number."
+        if r.get("charity_number_text") is None
+        else f"{typed(r, 'charity_number')} is not a Scottish charity number: SC followed by "
+        "six digits, e.g. SC012345."
+    ),
+    "charity_matches_folder": lambda r, _: (
+        f"This return says it is from {r['charity_number']} but was sent from the folder of "
+        f"{r['folder_code']}. An organisation may send only its own return."
+    ),
+    "charity_on_register": _charity_on_register,
+    "fund_known": lambda r, _: (
+        f"The fund must be {' or '.join(FUNDS.values())}; found {typed(r, 'fund')}."
+    ),
+    "fund_matches_register": lambda r, _: (
+        f"The Cover says {FUNDS.get(str(r['fund']), r['fund'])} but the register of funded "
+        f"organisations has {r['charity_number']} under "
+        f"{FUNDS.get(str(r['register_fund']), r['register_fund'])}."
+    ),
+    "finance_has_a_row": lambda _r, _k: (
+        "The Finance sheet has no figures: give the grant awarded and the spend in the quarter."
+    ),
     "board_known": _board_known,
     "board_matches_folder": _board_matches_folder,
     "financial_year_valid": lambda r, _: (
@@ -160,10 +269,19 @@ COVER_WORDING: Final[dict[str, Wording]] = {
     ),
 }
 
-# The Cover field whose cell is at fault for each cover check.
+# The Cover field whose cell is at fault for each cover check (a check on another sheet
+# as a whole names that sheet instead: see COVER_CHECK_SHEET).
 COVER_FIELD: Final[dict[str, str]] = {
+    "charity_number_valid": "charity_number",
+    "charity_matches_folder": "charity_number",
+    "charity_on_register": "charity_number",
+    "fund_known": "fund",
+    "fund_matches_register": "fund",
     "board_known": "board",
     "board_matches_folder": "board",
     "financial_year_valid": "financial_year",
     "quarter_valid": "quarter",
 }
+
+# Checks run on the Cover frame whose fault lies with a whole other sheet.
+COVER_CHECK_SHEET: Final[dict[str, str]] = {"finance_has_a_row": "Finance"}

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from connectors.isolation import extract_many, read_isolated
-from intake.outcome import BQR_LAYOUTS
+from intake.outcome import RETURN_LAYOUTS
 from tests.builders import valid_return, write
 from tests.crashers import CRASH, HANG, crash_on_magic, hang_on_magic
 
@@ -56,8 +56,8 @@ def test_real_workbooks_read_the_same_in_workers(tmp_path: Path) -> None:
     data = write(tmp_path / "r.xlsx", valid_return()).read_bytes()
     items = [data, b"not a workbook", data]
 
-    isolated = extract_many(items, BQR_LAYOUTS, 10_000_000, 100_000_000, workers=2)
-    in_process = extract_many(items, BQR_LAYOUTS, 10_000_000, 100_000_000, workers=0)
+    isolated = extract_many(items, RETURN_LAYOUTS, 10_000_000, 100_000_000, workers=2)
+    in_process = extract_many(items, RETURN_LAYOUTS, 10_000_000, 100_000_000, workers=0)
 
     assert [r.template_name for r in isolated] == [
         "PIMH Board Quarterly Return",

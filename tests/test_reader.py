@@ -22,7 +22,7 @@ from openpyxl import Workbook, load_workbook
 from polars.testing import assert_frame_equal
 
 from connectors.workbook import WorkbookContent, extract_workbook
-from intake.outcome import BQR_LAYOUTS
+from intake.outcome import RETURN_LAYOUTS
 from return_templates import write_blank_bqr
 from samples.board_returns import (
     CANONICAL,
@@ -51,7 +51,7 @@ def xlsx(tmp_path: Path, content: BoardReturnContent, quirks: Quirks = CANONICAL
 def read(
     data: bytes, max_bytes: int = MAX_BYTES, max_expanded: int = MAX_EXPANDED
 ) -> WorkbookContent:
-    return extract_workbook(data, BQR_LAYOUTS, max_bytes, max_expanded)
+    return extract_workbook(data, RETURN_LAYOUTS, max_bytes, max_expanded)
 
 
 def validated(data: bytes, folder: str = LOTHIAN) -> tuple[list[Issue], ValidatedBatch]:

@@ -18,7 +18,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from connectors.workbook import extract_workbook
-from intake.outcome import BQR_LAYOUTS
+from intake.outcome import RETURN_LAYOUTS
 from samples.board_returns import BoardReturnContent, Cell, Row, total_row
 from schemas.issues import Issue
 from schemas.validate_bqr import BoardReturn, ValidatedBatch, validate_board_returns
@@ -35,7 +35,9 @@ def _bytes(tmp_path: Path, content: BoardReturnContent) -> bytes:
 
 def _validate(items: list[tuple[bytes, str | None]]) -> tuple[list[list[Issue]], ValidatedBatch]:
     """Read and validate workbooks as intake does: reader problems first, then rule problems."""
-    contents = [extract_workbook(data, BQR_LAYOUTS, MAX_BYTES, MAX_EXPANDED) for data, _ in items]
+    contents = [
+        extract_workbook(data, RETURN_LAYOUTS, MAX_BYTES, MAX_EXPANDED) for data, _ in items
+    ]
     assert all(content.readable for content in contents)
     batch = validate_board_returns(
         [BoardReturn(folder, content) for content, (_, folder) in zip(contents, items, strict=True)]

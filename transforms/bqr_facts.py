@@ -10,9 +10,9 @@ from collections.abc import Collection
 
 import polars as pl
 
+from schemas.batch import ValidatedBatch
 from schemas.bqr import COUNT_COLUMNS, derived_vacancy
 from schemas.prepare import RETURN_INDEX
-from schemas.validate_bqr import ValidatedBatch
 
 _PERIOD = [RETURN_INDEX, "board_code", "financial_year", "quarter"]
 

@@ -52,6 +52,8 @@ class SubmissionRecord:
     completed_by: str | None = None
     contact_email: str | None = None
     feedback_url: str | None = None
+    # For feedback reports only (the warehouse has the board and register dimensions).
+    reporter_name: str | None = None
     issues: list[Issue] = field(default_factory=list)
 
 

@@ -25,6 +25,11 @@ REGISTER_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
 }
 
 
+def empty_register() -> pl.DataFrame:
+    """A register with no versions: every organisation is then unknown."""
+    return pl.DataFrame(schema=REGISTER_SCHEMA)
+
+
 def all_register_versions(engine: Engine) -> pl.DataFrame:
     """Every entry of every register version, with the board areas it serves as a list."""
     with engine.connect() as connection:
