@@ -6,6 +6,7 @@ large (workbook bytes, frames), so no task caches on its inputs.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TypeVar, cast
@@ -69,8 +70,10 @@ def find_returns(
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
-def receive_files(landed: Sequence[LandedFile], archive_url: str) -> list[ReceivedFile]:
-    return [receive(key, file, archive_url) for key, file in enumerate(landed)]
+def receive_files(
+    landed: Sequence[LandedFile], archive_url: str, received_at: dt.datetime | None
+) -> list[ReceivedFile]:
+    return [receive(key, file, archive_url, received_at) for key, file in enumerate(landed)]
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)
@@ -146,7 +149,7 @@ def ingest_returns(locations: list[str], settings: Settings | None = None) -> In
     landed, still_changing = find_returns(
         locations, settings.settle_seconds, settings.settle_timeout_seconds
     )
-    received = receive_files(data(landed), settings.archive_url)
+    received = receive_files(data(landed), settings.archive_url, settings.arrival_time)
     sorted_files = sort_received(data(received), settings.warehouse_url)
     contents = read_returns(data(sorted_files.new), settings)
     register = read_register(settings.warehouse_url) if sorted_files.new else empty_register()

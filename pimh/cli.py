@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -103,40 +102,33 @@ def _print_result(result: IngestResult) -> None:
         console.print(f"[yellow]Still being written, left for the next run:[/] {url}")
 
 
-_SNAPSHOT = """
-    SELECT s.service, COUNT(DISTINCT s.board_code) AS boards,
-           SUM(s.funded_wte) AS funded, SUM(s.in_post_wte) AS in_post,
-           SUM(s.vacant_wte) AS vacant
-    FROM staffing s GROUP BY s.service ORDER BY s.service
-"""
-
-
-def _print_snapshot(warehouse_url: str) -> None:
-    """What the `staffing` view now says, so a newcomer sees the warehouse answer."""
-    from warehouse.engine import cached_warehouse
-
-    table = Table(title="Staffing by service (the `staffing` view, accepted returns)")
-    for column in ("Service", "Boards", "Funded WTE", "In post WTE", "Vacant WTE"):
-        table.add_column(column, justify="right")
-    with cached_warehouse(warehouse_url).connect() as connection:
-        for service, boards, funded, in_post, vacant in connection.execute(text(_SNAPSHOT)):
-            table.add_row(service, str(boards), f"{funded:.2f}", f"{in_post:.2f}", f"{vacant:.2f}")
-    console.print(table)
-
-
 @app.command()
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Landing folders, reporter folders or files.")],
     warehouse: WarehouseOption = None,
+    register: Annotated[
+        Path | None,
+        typer.Option(
+            "--register",
+            help="Load this register CSV first (in force since the programme began); a "
+            "register with problems stops the run before any return is ingested.",
+        ),
+    ] = None,
 ) -> None:
     """Validate and load returns once, print a summary, and write feedback reports.
 
     Exits 0 when every file was handled (accepted or rejected alike) and non-zero only when
-    the pipeline itself could not work, e.g. the warehouse is unreachable.
+    the pipeline itself could not work, e.g. the warehouse is unreachable, or when the
+    --register CSV has problems (then nothing is ingested).
     """
     settings = Settings()
     if warehouse:
         settings = settings.model_copy(update={"warehouse_url": warehouse})
+    if register is not None:
+        from pimh.cli_register import load_or_exit
+
+        # Returns checked against a stale register would be wrongly accepted or rejected.
+        load_or_exit(register, settings.warehouse_url, None, ", so no returns were ingested")
     try:
         result = _run_ingest(paths, settings)
     except Exception as exc:
@@ -153,8 +145,15 @@ def demo(
     year: Annotated[str, typer.Option(help="Financial year of the sample quarter.")] = "2022-23",
     quarter: Annotated[str, typer.Option(help="Quarter of the sample returns.")] = "Q1",
 ) -> None:
-    """Generate a realistic quarter of returns from all 14 boards and ingest it into SQLite."""
-    from samples.demo import generate_demo_quarter
+    """Generate a realistic quarter from all 14 boards and 34 charities and ingest it.
+
+    The register is loaded first; returns sent on time are ingested, then corrections and
+    late returns, each with their arrival time, into a SQLite warehouse in --dir.
+    """
+    from pimh.cli_register import load_or_exit
+    from pimh.national_figures import print_national_figures
+    from samples.demo_timeline import prepare_demo
+    from warehouse.engine import cached_warehouse
 
     marker = directory / ".pimh-demo"
     if directory.exists():
@@ -166,21 +165,37 @@ def demo(
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
     marker.touch()
+    try:
+        register_path, stages = prepare_demo(directory, year, quarter)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(code=2) from exc
     landing = directory / "landing"
-    demo_returns = generate_demo_quarter(landing, year, quarter)
-    console.print(f"Wrote {len(demo_returns)} sample returns to {landing}/<board code>/.")
     settings = Settings(
         warehouse_url=f"sqlite:///{(directory / 'warehouse.db').resolve()}",
         archive_url=str((directory / "archive").resolve()),
         feedback_url=str((directory / "feedback").resolve()),
         settle_seconds=0,
     )
-    result = _run_ingest([str(landing.resolve())], settings)
-    _print_result(result)
-    _print_snapshot(settings.warehouse_url)
+    load_or_exit(register_path, settings.warehouse_url, None, "")
+    for stage in stages:
+        shutil.copytree(stage.outbox, landing, dirs_exist_ok=True)
+        console.rule(f"Returns received {stage.stage} ({stage.received_at:%d %B %Y})")
+        result = _run_ingest(
+            [str(landing.resolve())],
+            settings.model_copy(update={"arrival_time": stage.received_at}),
+        )
+        result.files[:] = [f for f in result.files if f.status != "already processed"]
+        _print_result(result)
+    console.rule(f"The quarter in the warehouse: {year} {quarter}")
+    from pimh.cli_outputs import status
+
+    status(year=year, quarter=quarter, warehouse=settings.warehouse_url)
+    print_national_figures(console, cached_warehouse(settings.warehouse_url), year, quarter)
     console.print(
-        f"\nWarehouse: {settings.warehouse_url}\nFeedback reports: {settings.feedback_url}/"
-        f"<reporter code>/\nArchive of received files: {settings.archive_url}/"
+        f"\nWarehouse: {settings.warehouse_url}\nRegister: {register_path}\n"
+        f"Feedback reports: {settings.feedback_url}/<reporter code>/\n"
+        f"Archive of received files: {settings.archive_url}/"
     )
 
 
@@ -205,6 +220,83 @@ def template_bqr(
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(code=2) from exc
     console.print(f"Wrote a blank return for {code} {year} {quarter} to {output}")
+
+
+def _register_entry_or_none(
+    warehouse_url: str, charity: str, year: str, quarter: str
+) -> dict[str, object] | None:
+    """The charity's register entry for the quarter, or None when there is no register to ask.
+
+    A blank is useful without the register (the charity fills in its name and fund), so a
+    warehouse that is missing or cannot be opened is passed over, never created.
+    """
+    from warehouse.engine import open_warehouse
+    from warehouse.migrate import upgrade
+    from warehouse.register import register_entry_for
+
+    try:
+        url = make_url(warehouse_url)
+        database = url.database
+        is_file = url.get_backend_name() == "sqlite" and database not in (None, "", ":memory:")
+        if is_file and not Path(str(database)).is_file():
+            return None
+        engine = open_warehouse(warehouse_url)
+    except Exception:  # a malformed URL or missing driver: no register to ask
+        return None
+    try:
+        upgrade(engine)
+        return register_entry_for(engine, charity, year, quarter)
+    except Exception:  # unreachable or unreadable: the blank is written without it
+        return None
+    finally:
+        engine.dispose()
+
+
+@template_app.command("tsr")
+def template_tsr(
+    charity: Annotated[str, typer.Option(help="Scottish charity number, e.g. SC012345.")],
+    year: Annotated[str, typer.Option(help="Financial year, e.g. 2022-23.")],
+    quarter: Annotated[str, typer.Option(help="Quarter: Q1, Q2, Q3 or Q4.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the .xlsx.")],
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Write a blank Third Sector Return with dropdowns and input checks.
+
+    Organisation and Fund are filled in from the register in the warehouse when the charity
+    is on it for that quarter; otherwise they are left for the charity to fill in.
+    """
+    from rich.markup import escape
+
+    from return_templates.common import check_period
+    from return_templates.tsr import check_charity, write_blank_tsr
+
+    try:
+        check_charity(charity)
+        check_period(year, quarter)
+    except ValueError as exc:
+        console.print(f"[red]{escape(str(exc))}[/]", highlight=False)
+        raise typer.Exit(code=2) from exc
+    warehouse_url = warehouse or Settings().warehouse_url
+    entry = _register_entry_or_none(warehouse_url, charity, year, quarter)
+    organisation = str(entry["name"]) if entry else None
+    fund = str(entry["fund"]) if entry else None
+    try:
+        write_blank_tsr(output, charity, year, quarter, organisation=organisation, fund=fund)
+    except ValueError as exc:
+        console.print(f"[red]{escape(str(exc))}[/]", highlight=False)
+        raise typer.Exit(code=2) from exc
+    if entry:
+        console.print(
+            f"Organisation and Fund from the register: {escape(organisation or '')} ({fund}).",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"{charity} is not on the warehouse's register for {year} {quarter} (or there is "
+            "no register to read): Organisation and Fund are left for the charity to fill in.",
+            highlight=False,
+        )
+    console.print(f"Wrote a blank return for {charity} {year} {quarter} to {output}")
 
 
 def _add_subcommands() -> None:

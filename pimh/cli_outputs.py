@@ -1,9 +1,212 @@
-"""`pimh status` and `pimh export`: the tracker and published extracts (placeholder)."""
+"""`pimh status` and `pimh export`: the quarter's tracker and its published extracts.
+
+Both read the warehouse only through its downstream views, and both migrate it first, so
+they work on a fresh, empty warehouse too. Every failure a user can cause or meet (a
+malformed quarter, one that has not begun, an unreachable warehouse, files already there)
+is a plain sentence and exit code 2, never a traceback.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+
 import typer
+from alembic.util.exc import CommandError
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy import Connection
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+
+from extracts.publish import Period, QuarterNotBegunError, build_publication, check_quarter_begun
+from extracts.publish import tracker as read_tracker
+from extracts.writers import Format, planned_files, write_publication
+from pimh.settings import Settings
+
+console = Console()
+
+YearOption = Annotated[str, typer.Option("--year", help="Financial year, e.g. 2022-23.")]
+QuarterOption = Annotated[str, typer.Option("--quarter", help="Quarter: Q1, Q2, Q3 or Q4.")]
+WarehouseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--warehouse",
+        help="SQLAlchemy URL of the warehouse (env PIMH_WAREHOUSE_URL; default sqlite:///pimh.db).",
+        show_default=False,
+    ),
+]
+
+STATUS_WORDING = {
+    "accepted": "accepted",
+    "late": "late",
+    "rejected": "rejected: awaiting resubmission",
+    "missing": "missing",
+}
+"""How each tracker status reads on screen; a rejected return is owed again."""
+
+_STATUS_STYLE = {"accepted": "green", "late": "yellow", "rejected": "red", "missing": "red"}
+
+
+def _fail(message: str) -> NoReturn:
+    console.print(f"[red]{escape(message)}[/]", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+def _period(year: str, quarter: str) -> Period:
+    try:
+        return Period.parse(year, quarter)
+    except ValueError as exc:
+        _fail(str(exc))
+
+
+def _where(url: str) -> str:
+    """The warehouse URL fit to print: without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a SQLAlchemy URL)"
+
+
+@contextmanager
+def _warehouse(url: str | None, period: Period) -> Iterator[Connection]:
+    """A connection to the migrated warehouse, for a quarter that has begun; otherwise the
+    plain reason and exit 2."""
+    from warehouse.engine import open_warehouse
+    from warehouse.migrate import upgrade
+
+    url = url or Settings().warehouse_url
+    try:
+        engine = open_warehouse(url)
+    except SQLAlchemyError as exc:
+        _fail(f"The warehouse URL {_where(url)} is not usable: {exc}")
+    try:
+        upgrade(engine)
+        with engine.connect() as connection:
+            check_quarter_begun(connection, period)
+            yield connection
+    except QuarterNotBegunError as exc:
+        _fail(str(exc))
+    except (SQLAlchemyError, CommandError) as exc:
+        reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
+        first_line = str(reason).strip().splitlines()[0] if str(reason).strip() else ""
+        _fail(f"The warehouse at {_where(url)} could not be read: {first_line}")
+    finally:
+        engine.dispose()
+
+
+# --- status -------------------------------------------------------------------------------------
+
+
+def _status_cell(status: str, due_on: dt.date | None, today: dt.date) -> str:
+    """A missing return is dim until it is due, red once it is overdue."""
+    style = _STATUS_STYLE.get(status, "")
+    if status == "missing" and due_on is not None and due_on >= today:
+        style = "dim"
+    return f"[{style}]{STATUS_WORDING.get(status, status)}[/]"
+
+
+def _day(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _number(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def status(
+    year: YearOption,
+    quarter: QuarterOption,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Show who has sent the quarter's return, who is late, rejected or missing."""
+    period = _period(year, quarter)
+    with _warehouse(warehouse, period) as connection:
+        progress = read_tracker(connection, period)
+    today = dt.datetime.now(dt.UTC).date()
+    table = Table(title=f"Returns for {period}")
+    for name in ("Reporter", "Name", "Type", "Fund", "Status", "Received", "Due"):
+        table.add_column(name, overflow="fold", no_wrap=name not in {"Name", "Status"})
+    table.add_column("Errors", justify="right")
+    table.add_column("Warnings", justify="right")
+    for row in progress.iter_rows(named=True):
+        table.add_row(
+            row["reporter_code"],
+            escape(row["reporter_name"] or ""),
+            row["reporter_type"],
+            row["fund"] or "",
+            _status_cell(row["status"], row["due_on"], today),
+            _day(row["received_on"]),
+            _day(row["due_on"]),
+            _number(row["errors"]),
+            _number(row["warnings"]),
+        )
+    console.print(table)
+    counts = dict(progress.group_by("status").len().iter_rows())
+    summary = ", ".join(
+        f"{counts[name]} {wording}" for name, wording in STATUS_WORDING.items() if name in counts
+    )
+    console.print(f"{progress.height} expected: {summary}.", highlight=False)
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+def export(
+    outdir: Annotated[Path, typer.Argument(help="Folder for the files; created if missing.")],
+    *,
+    year: YearOption,
+    quarter: QuarterOption,
+    fmt: Annotated[
+        Format, typer.Option("--format", help="csv or parquet (a file per table), or xlsx.")
+    ],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files already there.")] = False,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Write the quarter's published tables, with statistical disclosure control applied."""
+    period = _period(year, quarter)
+    if outdir.exists() and not outdir.is_dir():
+        _fail(f"{outdir} exists and is not a folder.")
+    existing = [path for path in planned_files(period, outdir, fmt) if path.exists()]
+    if existing and not force:
+        names = ", ".join(path.name for path in existing)
+        _fail(f"{outdir} already holds {names}; use --force to overwrite.")
+    with _warehouse(warehouse, period) as connection:
+        publication = build_publication(connection, period)
+    try:
+        written = write_publication(publication, outdir, fmt, force=force)
+    except OSError as exc:
+        _fail(f"Could not write to {outdir}: {exc}")
+
+    table = Table(title=f"Published tables for {period} ({fmt.value})")
+    table.add_column("Table")
+    table.add_column("File", overflow="fold")
+    table.add_column("Rows", justify="right")
+    table.add_column("Cells suppressed", justify="right")
+    for item in written:
+        where = item.path.name + (f" [{item.table}]" if fmt is Format.XLSX else "")
+        table.add_row(item.table, escape(where), str(item.rows), str(item.suppressed))
+    console.print(table)
+    if not publication.has_returns:
+        console.print(
+            f"[yellow]No accepted returns for {period}: the tables were written empty.[/]",
+            highlight=False,
+        )
+    suppressed = sum(item.suppressed for item in written)
+    console.print(
+        f"Wrote {len(written)} tables to {escape(str(outdir))} with {suppressed} cells "
+        "suppressed; disclosure rules in "
+        f"{escape(planned_files(period, outdir, fmt)[-1].name)}.",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def register_commands(app: typer.Typer) -> None:
     """Add the output commands to the `pimh` app."""
+    app.command("status")(status)
+    app.command("export")(export)

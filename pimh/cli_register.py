@@ -1,9 +1,159 @@
-"""`pimh register`: the register of funded organisations (placeholder until built)."""
+"""`pimh register`: load the register of funded third-sector organisations.
+
+The data team edits the register by hand, so every problem in it is printed in plain
+English at once (no traceback) and nothing is stored until the whole file is right.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+from pimh.settings import Settings
+from schemas.reference import QUARTERS, quarter_bounds
+
+if TYPE_CHECKING:
+    from warehouse.register_load import RegisterLoadResult
 
 register_app = typer.Typer(
     help="Load the register of funded third-sector organisations.", no_args_is_help=True
 )
+# Not pimh.cli's console: pimh.cli imports this module while it is itself being imported.
+console = Console()
+
+REGISTER_PROBLEMS_EXIT = 2
+
+
+def in_force_date(year: str | None, quarter: str | None) -> dt.date | None:
+    """The first day of the quarter named by --from-year and --from-quarter, or None when
+    neither is given (the register is then in force since the programme began)."""
+    if year is None and quarter is None:
+        return None
+    if year is None or quarter is None:
+        raise ValueError("Give both --from-year and --from-quarter, or neither.")
+    try:
+        return quarter_bounds(year.strip(), quarter.strip().upper())[0]
+    except ValueError:
+        raise ValueError(
+            f"'{year} {quarter}' is not a reporting period: give a financial year such as "
+            f"2023-24 and a quarter ({', '.join(QUARTERS)})."
+        ) from None
+
+
+def quarter_label(day: dt.date) -> str:
+    """`1 April 2023 (2023-24 Q1)`; the quarter only when the date starts one."""
+    text = f"{day.day} {day:%B %Y}"
+    start_year = day.year if day.month >= 4 else day.year - 1
+    quarter = f"Q{(day.month - 4) % 12 // 3 + 1}"
+    year = f"{start_year}-{(start_year + 1) % 100:02d}"
+    return f"{text} ({year} {quarter})" if quarter_bounds(year, quarter)[0] == day else text
+
+
+def _unreachable(exc: Exception, url: str) -> str:
+    try:
+        where = make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        where = "(not a valid SQLAlchemy URL)"
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        reason = str(exc.orig).strip().splitlines()[0]
+    else:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"The warehouse at {where} could not be reached or written: {reason}"
+
+
+def _print_problems(problems: list[str], csv_path: Path, consequence: str) -> None:
+    count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+    console.print(
+        f"[red]The register {csv_path.name} was not loaded{consequence}: {count} to fix.[/]",
+        highlight=False,
+    )
+    for problem in problems:
+        console.print(f"  • {problem}", highlight=False, soft_wrap=True, markup=False)
+
+
+def _print_summary(result: RegisterLoadResult, csv_path: Path) -> None:
+    if result.already_loaded:
+        console.print(
+            f"{csv_path.name} is already loaded as register version {result.version_id}, "
+            f"in force from {quarter_label(result.in_force_from)}: nothing changed.",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"[green]Loaded {csv_path.name} as register version {result.version_id}[/], "
+            f"in force from {quarter_label(result.in_force_from)}.",
+            highlight=False,
+        )
+    table = Table(title="Funded organisations")
+    table.add_column("Fund")
+    table.add_column("Organisations", justify="right")
+    for fund, count in result.organisations_by_fund.items():
+        table.add_row(fund, str(count))
+    table.add_row("[bold]All[/]", f"[bold]{result.entries}[/]")
+    console.print(table)
+    console.print(f"Total award: £{result.total_award_gbp:,.2f}", highlight=False)
+
+
+def load_or_exit(
+    csv_path: Path, warehouse_url: str, in_force_from: dt.date | None, consequence: str = ""
+) -> RegisterLoadResult:
+    """Load the register and print what happened; exit 2 on register problems or when the
+    warehouse cannot be reached, having written nothing."""
+    from warehouse.engine import open_warehouse
+    from warehouse.register_load import RegisterError, load_register
+
+    try:
+        engine = open_warehouse(warehouse_url)
+        try:
+            result = load_register(engine, csv_path, in_force_from=in_force_from)
+        finally:
+            engine.dispose()
+    except RegisterError as exc:
+        _print_problems(exc.problems, csv_path, consequence)
+        raise typer.Exit(code=REGISTER_PROBLEMS_EXIT) from None
+    except (DBAPIError, ArgumentError) as exc:
+        console.print(f"[red]{_unreachable(exc, warehouse_url)}[/]", highlight=False)
+        raise typer.Exit(code=REGISTER_PROBLEMS_EXIT) from None
+    _print_summary(result, csv_path)
+    return result
+
+
+@register_app.command("load")
+def load(
+    csv_path: Annotated[Path, typer.Argument(metavar="FILE.csv", help="The register CSV to load.")],
+    from_year: Annotated[
+        str | None,
+        typer.Option("--from-year", help="Financial year it is in force from, e.g. 2023-24."),
+    ] = None,
+    from_quarter: Annotated[
+        str | None, typer.Option("--from-quarter", help="Quarter it is in force from: Q1..Q4.")
+    ] = None,
+    warehouse: Annotated[
+        str | None,
+        typer.Option(
+            "--warehouse",
+            help="SQLAlchemy URL of the warehouse [env: PIMH_WAREHOUSE_URL; default: "
+            "sqlite:///pimh.db].",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Check a register CSV and store it as a new version (old versions are kept).
+
+    Without --from-year/--from-quarter the version is in force since the programme began;
+    with them, from the first day of that quarter. Exits 2, storing nothing, when the file
+    has any problem.
+    """
+    try:
+        in_force_from = in_force_date(from_year, from_quarter)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/]", highlight=False)
+        raise typer.Exit(code=REGISTER_PROBLEMS_EXIT) from None
+    load_or_exit(csv_path, warehouse or Settings().warehouse_url, in_force_from)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,3 +32,9 @@ class Settings(BaseSettings):
         2, description="Worker processes reading workbooks; 0 reads in-process (no isolation)."
     )
     load_chunk_size: int = Field(500, description="Returns written per transaction.")
+    arrival_time: AwareDatetime | None = Field(
+        None,
+        description="Record files as received at this time instead of now: for loading "
+        "history whose arrival dates are known (and the demo's timeline). ISO 8601 with a "
+        "time zone, e.g. 2022-07-20T09:00:00+00:00.",
+    )

@@ -8,40 +8,32 @@ is cheaper for everyone than an error report a month later.
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Final
 
-import xlsxwriter
-
+from return_templates.common import (
+    COVER_FIRST_LABEL_ROW,
+    HEADER_ROW,
+    Column,
+    ColumnKind,
+    Validation,
+    check_period,
+    input_message,
+    number_validation,
+    template_workbook,
+    with_error,
+    write_cover,
+    write_data_sheet,
+)
 from schemas.issues import column_letter
 from schemas.reference import (
     BOARDS,
     BQR_TEMPLATE_NAME,
     MBU_HOST_BOARDS,
-    QUARTERS,
     SERVICES,
     STAFF_GROUPS,
     TEMPLATE_VERSION,
-    parse_financial_year,
-    quarter_bounds,
 )
-
-ColumnKind = Literal["service", "staff_group", "wte", "count", "pounds"]
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """One column of a data sheet: its header, the kind of value and what to enter.
-
-    `help` is the input message Excel shows on the header cell (at most 255 characters).
-    """
-
-    header: str
-    kind: ColumnKind
-    help: str
-
 
 _SERVICE_HELP: Final = "Choose the service code from the list: one row per service you run."
 
@@ -95,42 +87,17 @@ COVER_LABELS: Final[tuple[str, ...]] = (
     "Email",
 )
 
-HEADER_ROW: Final = 4  # 1-based, as Excel shows it; rows 1-3 are title, guidance, spacer
-COVER_FIRST_LABEL_ROW: Final = 3
 INPUT_ROWS: Final[dict[str, int]] = {"Staffing": 40, "Activity": 4, "Finance": 4}
 
 _COVER_MESSAGES: Final[dict[str, str]] = {
     "Completed by": "Your name. Kept in the audit trail, never published.",
     "Email": "Where we send feedback on this return. Kept in the audit trail, never published.",
 }
-_NUMBER_FORMATS: Final[dict[ColumnKind, str]] = {
-    "wte": "0.00",
-    "count": "0",
-    "pounds": "£#,##0.00",
-}
-_VALIDATION_ERRORS: Final[dict[ColumnKind, str]] = {
-    "wte": "Enter a WTE between 0 and 200.",
-    "count": "Enter a whole number, 0 or more.",
-    "pounds": "Enter an amount in pounds, 0 or more.",
-    "service": "Choose a service code from the list.",
-    "staff_group": "Choose a staff group from the list.",
-}
 
 
 def board_services(board_code: str) -> tuple[str, ...]:
     """Service codes a board may report: a Mother and Baby Unit only where one exists."""
     return tuple(s for s in SERVICES if s != "MBU" or board_code in MBU_HOST_BOARDS)
-
-
-def check_period(financial_year: str, quarter: str) -> None:
-    """Refuse a period the reader would refuse, before anyone fills a template in for it."""
-    if parse_financial_year(financial_year) is None:
-        raise ValueError(
-            f"{financial_year!r} is not a financial year: write it like 2022-23 "
-            "(the year it starts, a hyphen, the last two digits of the next year)."
-        )
-    if quarter not in QUARTERS:
-        raise ValueError(f"{quarter!r} is not a quarter: use one of {', '.join(QUARTERS)}.")
 
 
 def check_board(board_code: str) -> None:
@@ -142,26 +109,16 @@ def check_board(board_code: str) -> None:
         )
 
 
-def _validation(column: Column, services: tuple[str, ...]) -> dict[str, Any]:
+def _validation(column: Column, services: tuple[str, ...]) -> Validation:
     """The Excel data validation for a column's input cells."""
-    options: dict[str, Any]
+    options: Validation
     if column.kind == "service":
         options = {"validate": "list", "source": list(services)}
     elif column.kind == "staff_group":
         options = {"validate": "list", "source": list(STAFF_GROUPS)}
-    elif column.kind == "wte":
-        options = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 200}
-    elif column.kind == "count":
-        options = {"validate": "integer", "criteria": ">=", "value": 0}
     else:
-        options = {"validate": "decimal", "criteria": ">=", "value": 0}
-    options.update(
-        {
-            "error_title": f"{column.header}"[:32],
-            "error_message": _VALIDATION_ERRORS[column.kind],
-        }
-    )
-    return options
+        options = number_validation(column)
+    return with_error(options, column)
 
 
 def write_blank_bqr(path: Path, board_code: str, financial_year: str, quarter: str) -> None:
@@ -174,93 +131,60 @@ def write_blank_bqr(path: Path, board_code: str, financial_year: str, quarter: s
     check_period(financial_year, quarter)
     board_name = BOARDS[board_code]
     services = board_services(board_code)
-    # A fixed creation date keeps the bytes identical for identical inputs.
-    created = dt.datetime.combine(quarter_bounds(financial_year, quarter)[1], dt.time())
-    workbook = xlsxwriter.Workbook(str(path), {"in_memory": True})
-    try:
-        workbook.set_properties({"title": BQR_TEMPLATE_NAME, "created": created})
-        formats = {
-            "title": workbook.add_format({"bold": True, "font_size": 14}),
-            "guidance": workbook.add_format({"italic": True, "font_color": "#595959"}),
-            "header": workbook.add_format(
-                {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}
-            ),
-            "label": workbook.add_format({"bold": True}),
-            "input": workbook.add_format({"bg_color": "#FFF2CC", "border": 1}),
+    with template_workbook(path, BQR_TEMPLATE_NAME, financial_year, quarter) as (
+        workbook,
+        formats,
+    ):
+        values = {
+            "Template": BQR_TEMPLATE_NAME,
+            "Template version": TEMPLATE_VERSION,
+            "Board": board_name,
+            "Financial year": financial_year,
+            "Quarter": quarter,
         }
-        for kind, number_format in _NUMBER_FORMATS.items():
-            formats[kind] = workbook.add_format(
-                {"num_format": number_format, "bg_color": "#FFF2CC", "border": 1}
+        messages = {label: input_message(label, text) for label, text in _COVER_MESSAGES.items()}
+        write_cover(
+            workbook,
+            formats,
+            BQR_TEMPLATE_NAME,
+            labels=COVER_LABELS,
+            values=values,
+            validations=messages,
+        )
+        for sheet_name, columns in DATA_SHEETS.items():
+            write_data_sheet(
+                workbook,
+                formats,
+                sheet_name,
+                columns,
+                title=f"{sheet_name}: {board_name}, {financial_year} {quarter}",
+                guidance=SHEET_GUIDANCE[sheet_name],
+                input_rows=INPUT_ROWS[sheet_name],
+                validation=lambda column: _validation(column, services),
             )
-        _write_cover(workbook, formats, board_name, financial_year, quarter)
-        for sheet_name in DATA_SHEETS:
-            title = f"{sheet_name}: {board_name}, {financial_year} {quarter}"
-            _write_data_sheet(workbook, formats, sheet_name, title=title, services=services)
-    finally:
-        workbook.close()
-
-
-def _write_cover(
-    workbook: Any, formats: dict[str, Any], board_name: str, financial_year: str, quarter: str
-) -> None:
-    """The Cover names the template, version, board and period the return is for."""
-    sheet = workbook.add_worksheet("Cover")
-    sheet.set_column(0, 0, 20)
-    sheet.set_column(1, 1, 40)
-    sheet.write_string(0, 0, BQR_TEMPLATE_NAME, formats["title"])
-    values = {
-        "Template": BQR_TEMPLATE_NAME,
-        "Template version": TEMPLATE_VERSION,
-        "Board": board_name,
-        "Financial year": financial_year,
-        "Quarter": quarter,
-    }
-    for offset, label in enumerate(COVER_LABELS):
-        row = COVER_FIRST_LABEL_ROW - 1 + offset
-        sheet.write_string(row, 0, label, formats["label"])
-        if label in values:
-            sheet.write_string(row, 1, values[label])
-        else:
-            sheet.write_blank(row, 1, None, formats["input"])
-    for label, message in _COVER_MESSAGES.items():
-        row = COVER_FIRST_LABEL_ROW - 1 + COVER_LABELS.index(label)
-        sheet.data_validation(
-            row, 1, row, 1, {"validate": "any", "input_title": label, "input_message": message}
-        )
-
-
-def _write_data_sheet(
-    workbook: Any,
-    formats: dict[str, Any],
-    sheet_name: str,
-    *,
-    title: str,
-    services: tuple[str, ...],
-) -> None:
-    """Title, guidance, header on row 4, then validated input rows."""
-    sheet = workbook.add_worksheet(sheet_name)
-    sheet.write_string(0, 0, title, formats["title"])
-    sheet.write_string(1, 0, SHEET_GUIDANCE[sheet_name], formats["guidance"])
-    header_index = HEADER_ROW - 1
-    first, last = header_index + 1, header_index + INPUT_ROWS[sheet_name]
-    for col, column in enumerate(DATA_SHEETS[sheet_name]):
-        sheet.set_column(col, col, 24 if column.kind == "staff_group" else 16)
-        sheet.write_string(header_index, col, column.header, formats["header"])
-        sheet.data_validation(
-            header_index,
-            col,
-            header_index,
-            col,
-            {"validate": "any", "input_title": column.header[:32], "input_message": column.help},
-        )
-        cell_format = formats.get(column.kind, formats["input"])
-        for row in range(first, last + 1):
-            sheet.write_blank(row, col, None, cell_format)
-        sheet.data_validation(first, col, last, col, _validation(column, services))
-    sheet.freeze_panes(header_index + 1, 0)
 
 
 def input_range(sheet_name: str, column_index: int) -> str:
     """The A1 range of a column's input cells in the blank, e.g. `B5:B44` on Staffing."""
     letter = column_letter(column_index)
     return f"{letter}{HEADER_ROW + 1}:{letter}{HEADER_ROW + INPUT_ROWS[sheet_name]}"
+
+
+__all__ = [
+    "ACTIVITY_COLUMNS",
+    "COVER_FIRST_LABEL_ROW",
+    "COVER_LABELS",
+    "DATA_SHEETS",
+    "FINANCE_COLUMNS",
+    "HEADER_ROW",
+    "INPUT_ROWS",
+    "SHEET_GUIDANCE",
+    "STAFFING_COLUMNS",
+    "Column",
+    "ColumnKind",
+    "board_services",
+    "check_board",
+    "check_period",
+    "input_range",
+    "write_blank_bqr",
+]

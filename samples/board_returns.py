@@ -95,6 +95,9 @@ _ANNUAL_ALLOCATION: Final[dict[str, int]] = {
 _MBU_BEDS: Final = 6
 _FIRST_NAMES: Final = ("Aileen", "Calum", "Fiona", "Iain", "Morag", "Ruaridh", "Shona", "Kirsty")
 _LAST_NAMES: Final = ("Campbell", "MacLeod", "Robertson", "Stewart", "Fraser", "Murray", "Reid")
+# Public names for the other sample writers, so their contacts sound alike.
+FIRST_NAMES: Final = _FIRST_NAMES
+LAST_NAMES: Final = _LAST_NAMES
 
 
 def services_run(board_code: str) -> tuple[str, ...]:
@@ -142,8 +145,13 @@ def number_value(cell: Cell) -> float | None:
 
 def total_row(sheet_name: str, rows: Sequence[Row]) -> Row:
     """A Total row whose every figure is its column's sum (empty where nothing was given)."""
+    return columns_total_row(DATA_SHEETS[sheet_name], rows)
+
+
+def columns_total_row(columns: Sequence[Column], rows: Sequence[Row]) -> Row:
+    """`total_row` for any template's columns: the third-sector sheets share BQR's names."""
     total: Row = ["Total"]
-    for index, column in enumerate(DATA_SHEETS[sheet_name][1:], start=1):
+    for index, column in enumerate(columns[1:], start=1):
         if column.kind not in {"wte", "count", "pounds"}:
             total.append(None)
             continue
@@ -192,14 +200,9 @@ def write_board_return(path: Path, content: BoardReturnContent, quirks: Quirks =
     try:
         # A fixed creation date makes the bytes a function of the content alone.
         workbook.set_properties({"created": dt.datetime.combine(end, dt.time())})
-        cover = workbook.add_worksheet(sheet_title("Cover", quirks))
-        cover.write_string(0, 0, BQR_TEMPLATE_NAME)
         values = (BQR_TEMPLATE_NAME, TEMPLATE_VERSION, content.board_label, content.financial_year,
                   content.quarter, content.completed_by, content.email)  # fmt: skip
-        for offset, (label, value) in enumerate(zip(COVER_LABELS, values, strict=True)):
-            cover.write_string(2 + offset, 0, label)
-            if value:
-                cover.write_string(2 + offset, 1, value)
+        write_cover_sheet(workbook, quirks, COVER_LABELS, values)
         for sheet_name in DATA_SHEETS:
             sheet = workbook.add_worksheet(sheet_title(sheet_name, quirks))
             _write_data_sheet(sheet, sheet_name, content, quirks)
@@ -207,19 +210,46 @@ def write_board_return(path: Path, content: BoardReturnContent, quirks: Quirks =
         workbook.close()
 
 
+def write_cover_sheet(
+    workbook: Any, quirks: Quirks, labels: Sequence[str], values: Sequence[str]
+) -> None:
+    """A Cover with the template name as its title and each label's value beside it.
+
+    `values[0]` is the template name; an empty value leaves its cell empty.
+    """
+    cover = workbook.add_worksheet(sheet_title("Cover", quirks))
+    cover.write_string(0, 0, values[0])
+    for offset, (label, value) in enumerate(zip(labels, values, strict=True)):
+        cover.write_string(2 + offset, 0, label)
+        if value:
+            cover.write_string(2 + offset, 1, value)
+
+
 def _write_data_sheet(
     sheet: Any, sheet_name: str, content: BoardReturnContent, quirks: Quirks
 ) -> None:
     """Title rows, the header in the quirks' spelling, then the rows and any Total."""
-    columns, left = DATA_SHEETS[sheet_name], quirks.start_column
+    columns = DATA_SHEETS[sheet_name]
     titles = (f"{sheet_name}: {content.board_label}", f"{content.financial_year} {content.quarter}")
+    rows = content.rows(sheet_name)
+    if quirks.total_row:
+        rows = [*rows, total_row(sheet_name, rows)]
+    write_table(sheet, columns, titles, rows, quirks)
+
+
+def write_table(
+    sheet: Any,
+    columns: Sequence[Column],
+    titles: Sequence[str],
+    rows: Sequence[Row],
+    quirks: Quirks,
+) -> None:
+    """Titles, the header in the quirks' spelling, then `rows` as given (any Total included)."""
+    left = quirks.start_column
     for row_index, title in enumerate(titles[: quirks.title_rows]):
         sheet.write_string(row_index, left, title)
     for col, column in enumerate(columns):
         sheet.write_string(quirks.title_rows, left + col, header_text(column, quirks.header_style))
-    rows = content.rows(sheet_name)
-    if quirks.total_row:
-        rows = [*rows, total_row(sheet_name, rows)]
     for row_index, row in enumerate(rows):
         sheet_row = _sheet_row(row_index, quirks)
         for col, cell in enumerate(row):

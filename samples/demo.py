@@ -179,12 +179,7 @@ def generate_demo_quarter(
     demo: list[DemoReturn] = []
     for board_code, board_name in BOARDS.items():
         plan = _PLANS[board_code]
-        # Seeded per board so one board's plan can change without reshuffling the others.
-        rng = random.Random(f"{seed}:{board_code}:{financial_year}:{quarter}")  # noqa: S311
-        content = realistic_board_return(board_code, financial_year, quarter, rng)
-        content.board_label = plan.board_label
-        if plan.quirks.total_row:
-            _fill_vacant(content)
+        content = _board_content(board_code, financial_year, quarter, seed)
         problems = tuple(plan.planter(content)) if plan.planter else ()
         folder = landing / board_code
         folder.mkdir(parents=True, exist_ok=True)
@@ -193,6 +188,43 @@ def generate_demo_quarter(
         expected = _expected(problems)
         demo.append(DemoReturn(path, board_code, expected, _describe(plan, problems), problems))
     return demo
+
+
+def _board_content(
+    board_code: str, financial_year: str, quarter: str, seed: int
+) -> BoardReturnContent:
+    plan = _PLANS[board_code]
+    # Seeded per board so one board's plan can change without reshuffling the others.
+    rng = random.Random(f"{seed}:{board_code}:{financial_year}:{quarter}")  # noqa: S311
+    content = realistic_board_return(board_code, financial_year, quarter, rng)
+    content.board_label = plan.board_label
+    if plan.quirks.total_row:
+        _fill_vacant(content)
+    return content
+
+
+def boards_with_planted_errors() -> list[str]:
+    """Boards whose demo return is rejected (and corrected later in the demo's timeline)."""
+    return [
+        code
+        for code, plan in _PLANS.items()
+        if plan.planter is not None
+        and any(
+            p.severity == "error" for p in plan.planter(_board_content(code, "2022-23", "Q1", 0))
+        )
+    ]
+
+
+def write_corrected_return(
+    landing: Path, board_code: str, financial_year: str, quarter: str, seed: int = 2022
+) -> Path:
+    """The board's return as it should have been: the same figures and quirks, no problem."""
+    plan = _PLANS[board_code]
+    folder = landing / board_code
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{BOARDS[board_code]} {financial_year} {quarter} corrected.xlsx"
+    write_board_return(path, _board_content(board_code, financial_year, quarter, seed), plan.quirks)
+    return path
 
 
 def _fill_vacant(content: BoardReturnContent) -> None:

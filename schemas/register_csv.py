@@ -12,6 +12,7 @@ forgiven; anything that would need a guess is a problem.
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
 import re
@@ -25,7 +26,7 @@ import polars as pl
 from pandera.api.polars.types import PolarsData
 
 from connectors.text import parse_number
-from schemas.boards import closest_boards, resolve_board
+from schemas.boards import normalise_board_name, resolve_board
 from schemas.bqr import failure_cases
 from schemas.reference import BOARDS, FUNDS
 
@@ -39,6 +40,8 @@ FUND_KEYS: Final[dict[str, str]] = {
     **{code.lower(): code for code in FUNDS},
     **{name.lower(): code for code, name in FUNDS.items()},
 }
+# The warehouse keeps pounds as NUMERIC(14, 2); a larger award is a typing slip.
+AWARD_MAX_GBP: Final = 999_999_999_999.99
 _CHARITY_NUMBER: Final = r"^SC[0-9]{6}$"
 _HEADER_KEY: Final = re.compile(r"[\s\-]+")
 
@@ -134,6 +137,10 @@ class RegisterModel(pa.DataFrameModel):
     def award_not_negative(cls, data: PolarsData) -> pl.LazyFrame:
         return _ok(data, pl.col("award_gbp").is_null() | (pl.col("award_gbp") >= 0))
 
+    @pa.check("award_gbp", name="award_fits_warehouse")
+    def award_fits_warehouse(cls, data: PolarsData) -> pl.LazyFrame:
+        return _ok(data, pl.col("award_gbp").is_null() | (pl.col("award_gbp") <= AWARD_MAX_GBP))
+
     @pa.check("board_count", name="board_areas_given")
     def board_areas_given(cls, data: PolarsData) -> pl.LazyFrame:
         return _ok(data, pl.col("board_count") > 0)
@@ -210,6 +217,13 @@ def _award_negative(row: Row, file: str) -> list[str]:
     ]
 
 
+def _award_too_large(row: Row, file: str) -> list[str]:
+    return [
+        f"{_at(row, file)}: '{row['award_gbp_text']}' is more than the warehouse can hold "
+        f"(£{AWARD_MAX_GBP:,.2f}); check the amount."
+    ]
+
+
 def _boards_given(row: Row, file: str) -> list[str]:
     return [
         f"{_at(row, file)}: board_areas is empty; expected at least one NHS board code, "
@@ -217,14 +231,22 @@ def _boards_given(row: Row, file: str) -> list[str]:
     ]
 
 
+# A misspelt board name is suggested its board only when it is this close: a looser
+# match ("Narnia" -> "Lanarkshire") would be a guess dressed up as help.
+SUGGESTION_CUTOFF: Final = 0.75
+_BOARD_BY_NAME: Final = {normalise_board_name(name): code for code, name in BOARDS.items()}
+
+
 def _unknown_board(piece: str) -> str:
     found = f"'{piece}' in board_areas is not an NHS board code or name"
     if "," in piece:
         return f"{found}; separate several boards with ';'."
-    close = closest_boards(piece, limit=1)
+    close = difflib.get_close_matches(
+        normalise_board_name(piece), _BOARD_BY_NAME, n=1, cutoff=SUGGESTION_CUTOFF
+    )
     if close:
-        code = next(code for code, name in BOARDS.items() if name == close[0])
-        return f"{found}; did you mean {code} ({close[0]})?"
+        code = _BOARD_BY_NAME[close[0]]
+        return f"{found}; did you mean {code} ({BOARDS[code]})?"
     return f"{found}; expected a code such as S08000024."
 
 
@@ -241,6 +263,7 @@ WORDING: Final[dict[str, Wording]] = {
     "fund_known": _fund,
     "award_is_number": _award_number,
     "award_not_negative": _award_negative,
+    "award_fits_warehouse": _award_too_large,
     "board_areas_given": _boards_given,
     "board_areas_known": _boards_known,
 }

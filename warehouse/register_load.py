@@ -53,8 +53,11 @@ def _summary(entries: pl.DataFrame) -> tuple[dict[str, int], float]:
 def _current_same_version(
     connection: Connection, sha256: str, in_force_from: dt.date
 ) -> int | None:
-    """The version holding these bytes when it is already the one in force from this date. Only the latest version for the date counts: reloading an older file after
-    a newer one must make it current again, so that is a new version, not a no-op."""
+    """The version holding these bytes when it is already the one in force from this date.
+
+    Only the latest version for the date counts: reloading an older file after a newer one
+    must make it current again, so that is a new version, not a no-op.
+    """
     latest = connection.execute(
         select(register_version.c.version_id, register_version.c.sha256)
         .where(register_version.c.in_force_from == in_force_from)
@@ -66,11 +69,9 @@ def _current_same_version(
     return int(latest.version_id)
 
 
-def _write_version(
-    connection: Connection, register: RegisterFile, in_force_from: dt.date
-) -> int:
-    version = connection.execute(
-        insert(register_version),
+def _write_version(connection: Connection, register: RegisterFile, in_force_from: dt.date) -> int:
+    version_id: int = connection.execute(
+        insert(register_version).returning(register_version.c.version_id),
         {
             "loaded_at": dt.datetime.now(dt.UTC),
             "in_force_from": in_force_from,
@@ -78,8 +79,7 @@ def _write_version(
             "sha256": register.sha256,
             "entry_count": register.entries.height,
         },
-    )
-    version_id = int(version.inserted_primary_key[0])
+    ).scalar_one()
     tagged = pl.lit(version_id, dtype=pl.Int64).alias("version_id")
     entries: list[dict[str, Any]] = register.entries.with_columns(tagged).to_dicts()
     areas: list[dict[str, Any]] = register.board_areas.with_columns(tagged).to_dicts()
