@@ -114,3 +114,34 @@ def test_a_later_return_supersedes_and_a_bad_one_is_rejected_with_feedback(
     reports = list((tmp_path / "feedback" / CHARITY).glob("*.html"))
     assert len(reports) == 1
     assert "Bumps and Babies" in reports[0].read_text(encoding="utf-8")
+
+
+def test_a_return_rejected_for_the_register_is_judged_afresh_when_sent_again(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """Rejected because no register was loaded; once it is, the same bytes under another
+    name are validated again and accepted, not dismissed as a duplicate."""
+    settings = Settings(
+        warehouse_url=sqlite_url,
+        archive_url=str(tmp_path / "archive"),
+        feedback_url=str(tmp_path / "feedback"),
+        settle_seconds=0,
+        reader_processes=0,
+    )
+    landing = tmp_path / "landing"
+    first = write_tsr(landing / CHARITY / "q1.xlsx", valid_tsr())
+    assert [f.status for f in ingest_returns([str(landing)], settings).files] == ["rejected"]
+    register = tmp_path / "register.csv"
+    register.write_text(
+        f"charity_number,name,fund,award_gbp,board_areas\n{CHARITY},B,MAIN,58000,{LOTHIAN};{GGC}\n",
+        encoding="utf-8",
+    )
+    load_register(open_warehouse(sqlite_url), register)
+    (landing / CHARITY / "q1 again.xlsx").write_bytes(first.read_bytes())
+
+    files = ingest_returns([str(landing)], settings).files
+
+    assert sorted((Path(f.file).name, f.status) for f in files) == [
+        ("q1 again.xlsx", "accepted"),
+        ("q1.xlsx", "already processed"),
+    ]

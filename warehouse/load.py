@@ -265,16 +265,24 @@ def load_submissions(
 
 
 def known_files(engine: Engine, sha256s: Sequence[str]) -> dict[str, set[tuple[str, str | None]]]:
-    """(origin path, reporter folder) of every earlier arrival of each of these contents."""
+    """(origin path, reporter folder) of every earlier arrival of each of these contents.
+
+    The reporter is None for an arrival that was rejected: sending the same bytes again
+    is then judged afresh (the register or the rules may have changed), not a duplicate.
+    """
     seen: dict[str, set[tuple[str, str | None]]] = {}
     with engine.connect() as connection:
         for start in range(0, len(sha256s), 500):
             part = list(sha256s[start : start + 500])
             rows = connection.execute(
                 select(
-                    submission.c.sha256, submission.c.origin_path, submission.c.reporter_code
+                    submission.c.sha256,
+                    submission.c.origin_path,
+                    submission.c.reporter_code,
+                    submission.c.status,
                 ).where(submission.c.sha256.in_(part))
             )
-            for sha256, origin, reporter in rows:
-                seen.setdefault(sha256, set()).add((origin, reporter))
+            for sha256, origin, reporter, status in rows:
+                judged = None if status == "rejected" else reporter
+                seen.setdefault(sha256, set()).add((origin, judged))
     return seen
