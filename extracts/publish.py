@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import polars as pl
+import polars.selectors as cs
 from sqlalchemy import Connection, Date, DateTime, column, text
 from sqlalchemy.types import TypeEngine
 
@@ -84,7 +85,9 @@ TABLES: Final[dict[str, str]] = {
             f"{measure.replace('_', ' ').capitalize()} (people) by board and service, with totals"
         )
         for measure in PEOPLE_MEASURES
+        if measure != "admissions"
     },
+    "activity_admissions": "Mother and Baby Unit admissions (people) by board, with total",
     "mbu_bed_days": "Mother and Baby Unit occupied and available bed days by board",
     "national_services": "Boards running each service",
     "national_staffing": "Staffing (WTE) and vacancy rate by service and staff group, Scotland",
@@ -350,11 +353,13 @@ class Publication:
 
 
 def _with_period(frame: pl.DataFrame, period: Period) -> pl.DataFrame:
+    """`frame` as published: the quarter first, and sums of pounds and WTE rounded to the
+    pennies and hundredths they were reported in (SQLite sums in binary floating point)."""
     return frame.select(
         pl.lit(period.financial_year).alias("financial_year"),
         pl.lit(period.quarter).alias("quarter"),
         pl.all(),
-    )
+    ).with_columns(cs.float().round(2))
 
 
 def _named(frame: pl.DataFrame, boards: pl.DataFrame, total_name: str) -> pl.DataFrame:

@@ -2,7 +2,7 @@
 
 File names carry the quarter (``pimh_2022-23_Q1_staffing.csv``) so that several quarters
 can share a folder, and a file sent on by email still says what it is. Every export also
-writes ``pimh_<quarter>_README.txt`` (the quarter, when it was produced, the disclosure
+writes ``pimh_<quarter>_<format>_README.txt`` (the quarter, when it was produced, the disclosure
 rules, the tables); the workbook repeats it on its first sheet, ``about``.
 
 Text that a spreadsheet would run as a formula is neutralised (`neutralise_text`) in csv
@@ -59,8 +59,9 @@ class Written:
     suppressed: int
 
 
-def readme_name(period: Period) -> str:
-    return f"pimh_{period.slug}_README.txt"
+def readme_name(period: Period, fmt: Format) -> str:
+    """One README per format, so csv and xlsx exports of a quarter can share a folder."""
+    return f"pimh_{period.slug}_{fmt.value}_README.txt"
 
 
 def planned_files(period: Period, outdir: Path, fmt: Format) -> list[Path]:
@@ -70,7 +71,7 @@ def planned_files(period: Period, outdir: Path, fmt: Format) -> list[Path]:
         data = [outdir / f"pimh_{period.slug}.xlsx"]
     else:
         data = [outdir / f"pimh_{period.slug}_{name}.{fmt.value}" for name in TABLES]
-    return [*data, outdir / readme_name(period)]
+    return [*data, outdir / readme_name(period, fmt)]
 
 
 def readme_text(publication: Publication, fmt: Format) -> str:
@@ -161,7 +162,8 @@ def _write_xlsx(publication: Publication, path: Path, fmt: Format) -> list[Writt
         about = workbook.add_worksheet(ABOUT_SHEET)
         about.set_column(0, 0, 120)
         for row, line in enumerate(readme_text(publication, fmt).splitlines()):
-            about.write_string(row, 0, line)
+            if line:
+                about.write_string(row, 0, line)
         for table in publication.tables:
             if len(table.name) > XLSX_SHEET_LIMIT:
                 raise ValueError(f"table name {table.name!r} is too long for a sheet name")

@@ -11,24 +11,40 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from alembic.util.exc import CommandError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
-from extracts.publish import Period, QuarterNotBegunError, build_publication, check_quarter_begun
-from extracts.publish import tracker as read_tracker
-from extracts.writers import Format, planned_files, write_publication
 from pimh.settings import Settings
 
-console = Console()
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from extracts.publish import Period
+
+# polars, alembic and the extract writers are imported by the commands that use them: every
+# other `pimh` command starts without them (about 0.3 s).
+
+
+def _console() -> Console:
+    """A console for this command's output, sized when the command runs (not at import)."""
+    return Console()
+
+
+class ExportFormat(StrEnum):
+    """The choices of --format; the same values as `extracts.writers.Format`."""
+
+    CSV = "csv"
+    PARQUET = "parquet"
+    XLSX = "xlsx"
+
 
 YearOption = Annotated[str, typer.Option("--year", help="Financial year, e.g. 2022-23.")]
 QuarterOption = Annotated[str, typer.Option("--quarter", help="Quarter: Q1, Q2, Q3 or Q4.")]
@@ -53,11 +69,13 @@ _STATUS_STYLE = {"accepted": "green", "late": "yellow", "rejected": "red", "miss
 
 
 def _fail(message: str) -> NoReturn:
-    console.print(f"[red]{escape(message)}[/]", highlight=False, soft_wrap=True)
+    _console().print(f"[red]{escape(message)}[/]", highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
 
 def _period(year: str, quarter: str) -> Period:
+    from extracts.publish import Period
+
     try:
         return Period.parse(year, quarter)
     except ValueError as exc:
@@ -76,6 +94,9 @@ def _where(url: str) -> str:
 def _warehouse(url: str | None, period: Period) -> Iterator[Connection]:
     """A connection to the migrated warehouse, for a quarter that has begun; otherwise the
     plain reason and exit 2."""
+    from alembic.util.exc import CommandError
+
+    from extracts.publish import QuarterNotBegunError, check_quarter_begun
     from warehouse.engine import open_warehouse
     from warehouse.migrate import upgrade
 
@@ -87,6 +108,9 @@ def _warehouse(url: str | None, period: Period) -> Iterator[Connection]:
     try:
         upgrade(engine)
         with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                # Every table of an export from one snapshot, though ingest may be loading.
+                connection.execution_options(isolation_level="REPEATABLE READ")
             check_quarter_begun(connection, period)
             yield connection
     except QuarterNotBegunError as exc:
@@ -124,6 +148,8 @@ def status(
     warehouse: WarehouseOption = None,
 ) -> None:
     """Show who has sent the quarter's return, who is late, rejected or missing."""
+    from extracts.publish import tracker as read_tracker
+
     period = _period(year, quarter)
     with _warehouse(warehouse, period) as connection:
         progress = read_tracker(connection, period)
@@ -145,12 +171,12 @@ def status(
             _number(row["errors"]),
             _number(row["warnings"]),
         )
-    console.print(table)
+    _console().print(table)
     counts = dict(progress.group_by("status").len().iter_rows())
     summary = ", ".join(
         f"{counts[name]} {wording}" for name, wording in STATUS_WORDING.items() if name in counts
     )
-    console.print(f"{progress.height} expected: {summary}.", highlight=False)
+    _console().print(f"{progress.height} expected: {summary}.", highlight=False)
 
 
 # --- export -------------------------------------------------------------------------------------
@@ -161,13 +187,17 @@ def export(
     *,
     year: YearOption,
     quarter: QuarterOption,
-    fmt: Annotated[
-        Format, typer.Option("--format", help="csv or parquet (a file per table), or xlsx.")
+    export_format: Annotated[
+        ExportFormat, typer.Option("--format", help="csv or parquet (a file per table), or xlsx.")
     ],
     force: Annotated[bool, typer.Option("--force", help="Overwrite files already there.")] = False,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Write the quarter's published tables, with statistical disclosure control applied."""
+    from extracts.publish import build_publication
+    from extracts.writers import Format, planned_files, write_publication
+
+    fmt = Format(export_format.value)
     period = _period(year, quarter)
     if outdir.exists() and not outdir.is_dir():
         _fail(f"{outdir} exists and is not a folder.")
@@ -190,14 +220,14 @@ def export(
     for item in written:
         where = item.path.name + (f" [{item.table}]" if fmt is Format.XLSX else "")
         table.add_row(item.table, escape(where), str(item.rows), str(item.suppressed))
-    console.print(table)
+    _console().print(table)
     if not publication.has_returns:
-        console.print(
+        _console().print(
             f"[yellow]No accepted returns for {period}: the tables were written empty.[/]",
             highlight=False,
         )
     suppressed = sum(item.suppressed for item in written)
-    console.print(
+    _console().print(
         f"Wrote {len(written)} tables to {escape(str(outdir))} with {suppressed} cells "
         "suppressed; disclosure rules in "
         f"{escape(planned_files(period, outdir, fmt)[-1].name)}.",

@@ -26,7 +26,12 @@ register_app = typer.Typer(
     help="Load the register of funded third-sector organisations.", no_args_is_help=True
 )
 # Not pimh.cli's console: pimh.cli imports this module while it is itself being imported.
-console = Console()
+
+
+def _console() -> Console:
+    """A console for this command's output, sized when the command runs (not at import)."""
+    return Console()
+
 
 REGISTER_PROBLEMS_EXIT = 2
 
@@ -70,23 +75,23 @@ def _unreachable(exc: Exception, url: str) -> str:
 
 def _print_problems(problems: list[str], csv_path: Path, consequence: str) -> None:
     count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-    console.print(
+    _console().print(
         f"[red]The register {csv_path.name} was not loaded{consequence}: {count} to fix.[/]",
         highlight=False,
     )
     for problem in problems:
-        console.print(f"  • {problem}", highlight=False, soft_wrap=True, markup=False)
+        _console().print(f"  • {problem}", highlight=False, soft_wrap=True, markup=False)
 
 
 def _print_summary(result: RegisterLoadResult, csv_path: Path) -> None:
     if result.already_loaded:
-        console.print(
+        _console().print(
             f"{csv_path.name} is already loaded as register version {result.version_id}, "
             f"in force from {quarter_label(result.in_force_from)}: nothing changed.",
             highlight=False,
         )
     else:
-        console.print(
+        _console().print(
             f"[green]Loaded {csv_path.name} as register version {result.version_id}[/], "
             f"in force from {quarter_label(result.in_force_from)}.",
             highlight=False,
@@ -97,8 +102,8 @@ def _print_summary(result: RegisterLoadResult, csv_path: Path) -> None:
     for fund, count in result.organisations_by_fund.items():
         table.add_row(fund, str(count))
     table.add_row("[bold]All[/]", f"[bold]{result.entries}[/]")
-    console.print(table)
-    console.print(f"Total award: £{result.total_award_gbp:,.2f}", highlight=False)
+    _console().print(table)
+    _console().print(f"Total award: £{result.total_award_gbp:,.2f}", highlight=False)
 
 
 def load_or_exit(
@@ -119,7 +124,7 @@ def load_or_exit(
         _print_problems(exc.problems, csv_path, consequence)
         raise typer.Exit(code=REGISTER_PROBLEMS_EXIT) from None
     except (DBAPIError, ArgumentError) as exc:
-        console.print(f"[red]{_unreachable(exc, warehouse_url)}[/]", highlight=False)
+        _console().print(f"[red]{_unreachable(exc, warehouse_url)}[/]", highlight=False)
         raise typer.Exit(code=REGISTER_PROBLEMS_EXIT) from None
     _print_summary(result, csv_path)
     return result
@@ -154,6 +159,6 @@ def load(
     try:
         in_force_from = in_force_date(from_year, from_quarter)
     except ValueError as exc:
-        console.print(f"[red]{exc}[/]", highlight=False)
+        _console().print(f"[red]{exc}[/]", highlight=False)
         raise typer.Exit(code=REGISTER_PROBLEMS_EXIT) from None
     load_or_exit(csv_path, warehouse or Settings().warehouse_url, in_force_from)

@@ -473,17 +473,20 @@ def _drop(sheet: str) -> Callable[[Workbook], None]:
         (
             set_cells("Cover", B3="PIMH Quarterly Return"),
             "The Cover sheet names template 'PIMH Quarterly Return' version '1'; expected 'PIMH "
-            "Board Quarterly Return', version 1. Use the current return template.",
+            "Board Quarterly Return' or 'PIMH Third Sector Return', version 1. Use the current "
+            "return template.",
         ),
         (
             set_cells("Cover", B3=None),
             "The Cover sheet names template '(blank)' version '1'; expected 'PIMH Board "
-            "Quarterly Return', version 1. Use the current return template.",
+            "Quarterly Return' or 'PIMH Third Sector Return', version 1. Use the current return "
+            "template.",
         ),
         (
             set_cells("Cover", B4="2"),
             "The Cover sheet names template 'PIMH Board Quarterly Return' version '2'; expected "
-            "'PIMH Board Quarterly Return', version 1. Use the current return template.",
+            "'PIMH Board Quarterly Return' or 'PIMH Third Sector Return', version 1. Use the "
+            "current return template.",
         ),
     ],
     ids=["missing sheet", "missing cover", "unknown template", "no template", "version 2"],
