@@ -68,9 +68,18 @@ def derived_vacancy() -> pl.Expr:
     return pl.when(difference < 0).then(pl.lit(0.0)).otherwise(difference)
 
 
-class _SheetModel(pa.DataFrameModel):
+class SheetRowsModel(pa.DataFrameModel):
+    """The rows of one sheet from many returns: each knows its return and sheet row."""
+
     return_index: int
     sheet_row: int
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+class _SheetModel(SheetRowsModel):
     board_code: str = pa.Field(nullable=True)
     service_text: str = pa.Field(nullable=True)
     service: str = pa.Field(nullable=True)
@@ -82,10 +91,6 @@ class _SheetModel(pa.DataFrameModel):
     @pa.check("service", name="mbu_from_host_board")
     def mbu_from_host_board(cls, data: PolarsData) -> pl.LazyFrame:
         return _mbu_from_host(data)
-
-    class Config:
-        strict = False
-        coerce = False
 
 
 class StaffingModel(_SheetModel):

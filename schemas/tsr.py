@@ -14,6 +14,7 @@ from pandera.api.polars.types import PolarsData
 
 from schemas.bqr import (
     TOLERANCE,
+    SheetRowsModel,
     first_of_key,
     known_code,
     ok,
@@ -23,16 +24,7 @@ from schemas.bqr import (
 from schemas.layouts import PEOPLE_COLUMNS
 
 
-class _TsrSheetModel(pa.DataFrameModel):
-    return_index: int
-    sheet_row: int
-
-    class Config:
-        strict = False
-        coerce = False
-
-
-class TsrActivityModel(_TsrSheetModel):
+class TsrActivityModel(SheetRowsModel):
     """One row per board area and support type of a charity's return."""
 
     board_area_text: str = pa.Field(nullable=True)
@@ -71,7 +63,7 @@ class TsrActivityModel(_TsrSheetModel):
         return first_of_key(data, "board_area", "support_type")
 
 
-class TsrOutcomesModel(_TsrSheetModel):
+class TsrOutcomesModel(SheetRowsModel):
     """One row per outcome of the fund's framework."""
 
     outcome_text: str = pa.Field(nullable=True)
@@ -101,7 +93,7 @@ class TsrOutcomesModel(_TsrSheetModel):
         return first_of_key(data, "outcome")
 
 
-class TsrFinanceModel(_TsrSheetModel):
+class TsrFinanceModel(SheetRowsModel):
     """The one data row of a charity's Finance sheet."""
 
     grant_awarded_gbp: float = pa.Field(nullable=True)

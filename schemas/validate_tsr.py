@@ -78,8 +78,12 @@ def _cover_rows(returns: Sequence[ReturnInput]) -> pl.DataFrame:
     )
 
 
-def _in_force(register: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
-    """(financial_year, quarter, version_id) of the register version in force per period."""
+def versions_in_force(register: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
+    """(financial_year, quarter, version_id) of the register version in force per period.
+
+    The latest `in_force_from` on or before the quarter's first day, the latest loaded among
+    equals: the rule the `register_in_force` view states in SQL.
+    """
     starts = periods.with_columns(
         pl.struct(_PERIOD)
         .map_elements(
@@ -102,7 +106,7 @@ def _with_register(cover: pl.DataFrame, register: pl.DataFrame) -> pl.DataFrame:
     """The Cover rows with what the register in force says of each charity."""
     periods = cover.select(_PERIOD).drop_nulls().unique()
     in_force = (
-        _in_force(register, periods)
+        versions_in_force(register, periods)
         if periods.height and register.height
         else pl.DataFrame(
             schema={"financial_year": pl.String, "quarter": pl.String, "version_id": pl.Int64}

@@ -12,6 +12,7 @@ import polars as pl
 from sqlalchemy import Engine, select
 
 from schemas.reference import quarter_bounds
+from schemas.validate_tsr import versions_in_force
 from warehouse.tables import register_board_area, register_entry, register_version
 
 REGISTER_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
@@ -72,14 +73,10 @@ def all_register_versions(engine: Engine) -> pl.DataFrame:
 
 def version_in_force(versions: pl.DataFrame, financial_year: str, quarter: str) -> int | None:
     """The register version in force for a quarter, or None when none was loaded for it."""
-    starts, _ = quarter_bounds(financial_year, quarter)
-    candidates = (
-        versions.filter(pl.col("in_force_from") <= starts)
-        .select("version_id", "in_force_from")
-        .unique()
-        .sort(["in_force_from", "version_id"], descending=True)
-    )
-    return None if candidates.is_empty() else int(candidates["version_id"][0])
+    quarter_bounds(financial_year, quarter)  # a malformed period is an error, not "none"
+    period = pl.DataFrame({"financial_year": [financial_year], "quarter": [quarter]})
+    found = versions_in_force(versions, period) if versions.height else period.clear()
+    return int(found["version_id"][0]) if found.height else None
 
 
 def register_in_force(versions: pl.DataFrame, financial_year: str, quarter: str) -> pl.DataFrame:
