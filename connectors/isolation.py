@@ -16,8 +16,9 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
+from typing import TypeVar, cast
 
-from connectors.workbook import WorkbookContent, extract_workbook
+from connectors.workbook import WorkbookContent, extract_workbook, extract_workbooks
 from schemas.issues import file_problem
 from schemas.layouts import TemplateLayout
 
@@ -31,6 +32,12 @@ _TOO_SLOW = (
 )
 
 Extractor = Callable[[bytes], WorkbookContent]
+# Chunks per worker: enough to balance the load, few enough that locating tables over
+# a chunk at once pays; and a cap, so one chunk never holds a whole huge backfill.
+CHUNKS_PER_WORKER = 4
+MAX_CHUNK = 400
+A = TypeVar("A")
+R = TypeVar("R")
 
 
 def _unreadable(message: str) -> WorkbookContent:
@@ -42,7 +49,7 @@ def _unreadable(message: str) -> WorkbookContent:
 def _pool(workers: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     # Workers fork from a server that has already imported the reader: no import per worker.
-    context.set_forkserver_preload(["connectors.workbook"])
+    context.set_forkserver_preload(["connectors.workbook", "feedback.annotate"])
     return ProcessPoolExecutor(workers, mp_context=context)
 
 
@@ -87,17 +94,17 @@ def _kill(pool: ProcessPoolExecutor) -> None:
 
 
 def _one_by_one(
-    extract: Extractor, items: Sequence[bytes], seconds: float
-) -> list[WorkbookContent]:
+    work: Callable[[A], R], items: Sequence[A], seconds: float, failed: Callable[[str], R]
+) -> list[R]:
     results = []
-    for data in items:
+    for item in items:
         pool = _pool(1)
         try:
-            results.append(pool.submit(extract, data).result(timeout=seconds))
+            results.append(pool.submit(work, item).result(timeout=seconds))
         except BrokenProcessPool:
-            results.append(_unreadable(_CRASHED))
+            results.append(failed(_CRASHED))
         except FutureTimeout:
-            results.append(_unreadable(_TOO_SLOW.format(seconds=seconds)))
+            results.append(failed(_TOO_SLOW.format(seconds=seconds)))
         finally:
             _kill(pool)
     return results
@@ -112,35 +119,81 @@ def extract_many(
     *,
     seconds_per_file: float = 60.0,
 ) -> list[WorkbookContent]:
-    """What each workbook holds, in input order. `workers=0` reads in this process."""
-    extract = partial(
+    """What each workbook holds, in input order. `workers=0` reads in this process.
+
+    Workbooks go to the workers in chunks, each chunk's tables located at once. A chunk
+    whose worker crashes or hangs is read again one workbook per process, so only the
+    culprit is lost.
+    """
+    extract_chunk = partial(
+        extract_workbooks,
+        layouts=layouts,
+        max_bytes=max_bytes,
+        max_expanded_bytes=max_expanded_bytes,
+    )
+    if workers <= 0:
+        return extract_chunk(items) if items else []
+    size = max(1, min(MAX_CHUNK, -(-len(items) // (workers * CHUNKS_PER_WORKER))))
+    chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
+    read = map_isolated(chunks, extract_chunk, workers, seconds_per_file * size, _lost_chunk)
+    extract_one = partial(
         extract_workbook,
         layouts=layouts,
         max_bytes=max_bytes,
         max_expanded_bytes=max_expanded_bytes,
     )
-    return read_isolated(items, extract, workers, seconds_per_file)
+    contents: list[WorkbookContent] = []
+    for chunk, result in zip(chunks, read, strict=True):
+        contents += (
+            result
+            if result is not None
+            else read_isolated(chunk, extract_one, workers, seconds_per_file)
+        )
+    return contents
+
+
+def _lost_chunk(_reason: str) -> None:
+    return None
 
 
 def read_isolated(
     items: Sequence[bytes], extract: Extractor, workers: int, seconds_per_file: float = 60.0
 ) -> list[WorkbookContent]:
     """`extract` (picklable) applied to each item in worker processes, crashes contained."""
+    return map_isolated(items, extract, workers, seconds_per_file, _unreadable)
+
+
+def map_isolated(
+    items: Sequence[A],
+    work: Callable[[A], R],
+    workers: int,
+    seconds_per_item: float,
+    failed: Callable[[str], R],
+) -> list[R]:
+    """`work` (picklable) applied to each item in the shared worker pool, in input order.
+
+    An item whose worker crashes or runs out of time gets `failed(reason)` instead, and
+    only that item: the rest are retried one per process. `workers=0` works in-process.
+    """
     if workers <= 0 or not items:
-        return [extract(data) for data in items]
-    results: list[WorkbookContent | None] = [None] * len(items)
+        return [work(item) for item in items]
+    results: list[R | None] = [None] * len(items)
+    done = [False] * len(items)
     pool = _shared_pool(workers)
-    # The whole batch's allowance: generous, since a healthy return takes milliseconds.
-    allowance = seconds_per_file * (1 + len(items) / workers)
+    # The whole batch's allowance: generous, since a healthy item takes milliseconds.
+    allowance = seconds_per_item * (1 + len(items) / workers)
     try:
         chunk = max(1, len(items) // (workers * 8))
-        mapped = pool.map(extract, items, chunksize=chunk, timeout=allowance)
-        for index, content in enumerate(mapped):
-            results[index] = content
+        mapped = pool.map(work, items, chunksize=chunk, timeout=allowance)
+        for index, result in enumerate(mapped):
+            results[index], done[index] = result, True
     except (BrokenProcessPool, FutureTimeout):
         _kill(pool)
-        unread = [i for i, r in enumerate(results) if r is None]
-        retried = _one_by_one(extract, [items[i] for i in unread], seconds_per_file)
-        for index, content in zip(unread, retried, strict=True):
-            results[index] = content
-    return [r if r is not None else _unreadable(_CRASHED) for r in results]
+        unread = [i for i, finished in enumerate(done) if not finished]
+        retried = _one_by_one(work, [items[i] for i in unread], seconds_per_item, failed)
+        for index, result in zip(unread, retried, strict=True):
+            results[index], done[index] = result, True
+    return [
+        cast(R, result) if finished else failed(_CRASHED)
+        for result, finished in zip(results, done, strict=True)
+    ]

@@ -10,8 +10,10 @@ import re
 
 import polars as pl
 
-_BRACKETED = re.compile(r"[\(\[][^\)\]]*[\)\]]")
-_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+_BRACKETED_PATTERN = r"[\(\[][^\)\]]*[\)\]]"
+_NOT_ALNUM_PATTERN = r"[^a-z0-9]"
+_BRACKETED = re.compile(_BRACKETED_PATTERN)
+_NOT_ALNUM = re.compile(_NOT_ALNUM_PATTERN)
 
 # A comma is a thousands separator only in this shape; "1,2" is a typo, not 12.
 _THOUSANDS = r"^\d{1,3}(,\d{3})+(\.\d+)?$"
@@ -23,6 +25,15 @@ def header_keys(text: str) -> frozenset[str]:
     without_unit = _NOT_ALNUM.sub("", _BRACKETED.sub("", lowered))
     with_unit = _NOT_ALNUM.sub("", lowered)
     return frozenset({without_unit, with_unit})
+
+
+def header_key_columns(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """`header_keys` as polars expressions (without the unit, with it), for whole columns."""
+    lowered = text.str.to_lowercase()
+    without_unit = lowered.str.replace_all(_BRACKETED_PATTERN, "").str.replace_all(
+        _NOT_ALNUM_PATTERN, ""
+    )
+    return without_unit, lowered.str.replace_all(_NOT_ALNUM_PATTERN, "")
 
 
 def canonical_keys(name: str, unit: str | None = None) -> frozenset[str]:

@@ -6,38 +6,29 @@ decide what a number is, and every row keeps its sheet row so problems can name 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import fastexcel
 import polars as pl
 
+from connectors.locate import SHEET_ROW, Grid, Located, SheetTable, locate_tables
 from connectors.sniff import UnreadableWorkbookError, sniff_workbook
 from connectors.text import header_keys
 from schemas.issues import Issue, cell_reference, column_letter, file_problem
 from schemas.layouts import SheetLayout, TemplateLayout
-
-SHEET_ROW = "sheet_row"
 
 # Cover labels that tell which template a workbook claims to be.
 _TEMPLATE_KEYS = header_keys("Template")
 _VERSION_KEYS = header_keys("Template version")
 
 
-@dataclass(frozen=True, slots=True)
-class CoverField:
+class CoverField(NamedTuple):
+    """A Cover value and its cell (a tuple: thousands cross from worker processes)."""
+
     value: str | None
     cell: str
-
-
-@dataclass(slots=True)
-class SheetTable:
-    """One data sheet's table: string cells by column key, plus `sheet_row`."""
-
-    sheet: str
-    frame: pl.DataFrame
-    letters: dict[str, str]
-    total: dict[str, str | None] | None = None
-    total_row: int | None = None
 
 
 @dataclass(slots=True)
@@ -70,130 +61,41 @@ def _grid(reader: fastexcel.ExcelReader, sheet: str) -> tuple[pl.DataFrame, int]
     return loaded.to_polars(), first_column
 
 
-def _read_cover(
-    reader: fastexcel.ExcelReader, sheet: str, labels: dict[str, str] | None
-) -> tuple[dict[str, CoverField], str | None, str | None]:
+def _cover_rows(reader: fastexcel.ExcelReader, sheet: str) -> tuple[list[tuple[object, ...]], str]:
+    """The Cover's (label, value) pairs by sheet row, and the letter of its value column."""
     grid, first_column = _grid(reader, sheet)
-    cover: dict[str, CoverField] = {}
-    name = version = None
     if grid.width < 2:
-        return cover, None, None
-    wanted = {key: header_keys(label) for key, label in (labels or {}).items()}
-    value_letter = column_letter(first_column + 1)
-    for row_index, (label, value) in enumerate(grid.select(grid.columns[:2]).iter_rows()):
+        return [], "B"
+    return [row[:2] for row in grid.rows()], column_letter(first_column + 1)
+
+
+def _template_named(rows: list[tuple[object, ...]]) -> tuple[str | None, str | None]:
+    """The template name and version the Cover claims (first of each wins)."""
+    name = version = None
+    for label, value in rows:
         if label is None:
             continue
         keys = header_keys(str(label))
-        text = _clean(value)
         if keys & _TEMPLATE_KEYS and name is None:
-            name = text
+            name = _clean(value)
         elif keys & _VERSION_KEYS and version is None:
-            version = text
+            version = _clean(value)
+    return name, version
+
+
+def _cover_fields(
+    rows: list[tuple[object, ...]], value_letter: str, labels: dict[str, str]
+) -> dict[str, CoverField]:
+    wanted = {key: header_keys(label) for key, label in labels.items()}
+    cover: dict[str, CoverField] = {}
+    for row_index, (label, value) in enumerate(rows):
+        if label is None:
+            continue
+        keys = header_keys(str(label))
         for key, label_keys in wanted.items():
             if keys & label_keys and key not in cover:
-                cover[key] = CoverField(text, f"Cover!{value_letter}{row_index + 1}")
-    return cover, name, version
-
-
-# Headers sit near the top: scan these rows in Python before asking polars for the rest.
-_HEADER_SCAN_ROWS = 40
-
-
-def _first_cell(row: tuple[object, ...]) -> tuple[int, object] | None:
-    return next(((i, cell) for i, cell in enumerate(row) if cell is not None), None)
-
-
-def _header_row(grid: pl.DataFrame, layout: SheetLayout) -> tuple[int, int] | None:
-    """(row index, column index within grid) of the header, found by its first header."""
-    wanted = layout.first_header.match_keys
-    for offset in range(0, grid.height, _HEADER_SCAN_ROWS):
-        for row_index, row in enumerate(grid.slice(offset, _HEADER_SCAN_ROWS).rows(), offset):
-            first = _first_cell(row)
-            if first is not None and header_keys(str(first[1])) & wanted:
-                return row_index, first[0]
-    return None
-
-
-def _read_table(
-    reader: fastexcel.ExcelReader, sheet: str, layout: SheetLayout, issues: list[Issue]
-) -> SheetTable | None:
-    grid, first_column = _grid(reader, sheet)
-    found = _header_row(grid, layout) if grid.height else None
-    if found is None:
-        issues.append(
-            Issue(
-                "error",
-                f"The {layout.name} sheet has no table: no row starts with the header "
-                f"'{layout.first_header.header}'.",
-                sheet=layout.name,
-                cell=layout.name,
-            )
-        )
-        return None
-    header_index, start = found
-    header_row_number = header_index + 1
-    source: dict[str, str] = {}
-    letters: dict[str, str] = {}
-    for grid_column, text in list(enumerate(grid.row(header_index)))[start:]:
-        if text is None:
-            continue
-        keys = header_keys(text)
-        match = next((c for c in layout.columns if c.match_keys & keys), None)
-        if match is None:
-            continue
-        letter = column_letter(first_column + grid_column)
-        if match.key in source:
-            issues.append(
-                Issue(
-                    "error",
-                    f"The column '{match.printed}' appears twice; keep one and delete the other.",
-                    sheet=layout.name,
-                    cell=f"{layout.name}!{letter}{header_row_number}",
-                    value=text,
-                )
-            )
-            continue
-        source[match.key] = grid.columns[grid_column]
-        letters[match.key] = letter
-    missing = [c for c in layout.columns if c.key not in source and not c.optional]
-    for column in missing:
-        issues.append(
-            Issue(
-                "error",
-                f"The {layout.name} sheet has no '{column.printed}' column in its header row "
-                f"(row {header_row_number}).",
-                sheet=layout.name,
-                cell=layout.name,
-            )
-        )
-    if missing:
-        return None
-    names = [c.key for c in layout.columns]
-
-    def cleaned(key: str) -> pl.Expr:
-        if key not in source:
-            return pl.lit(None, pl.String).alias(key)
-        text = pl.col(source[key]).cast(pl.String).str.strip_chars()
-        return pl.when(text != "").then(text).alias(key)
-
-    # Few polars calls per sheet: their fixed cost, not the data, dominates small sheets.
-    body = (
-        grid.slice(header_index + 1)
-        .select(
-            (pl.int_range(pl.len(), dtype=pl.Int64) + header_index + 2).alias(SHEET_ROW),
-            *(cleaned(key) for key in names),
-        )
-        .filter(~pl.all_horizontal(pl.col(k).is_null() for k in names))
-    )
-    table = SheetTable(sheet=layout.name, frame=body, letters=letters)
-    if body.height:
-        last = body.row(body.height - 1, named=True)
-        first_key = layout.first_header.key
-        if str(last[first_key] or "").strip().lower() == "total":
-            table.total = {k: last[k] for k in names[1:]}
-            table.total_row = int(last[SHEET_ROW])
-            table.frame = body.slice(0, body.height - 1)
-    return table
+                cover[key] = CoverField(_clean(value), f"Cover!{value_letter}{row_index + 1}")
+    return cover
 
 
 def _sheet_lookup(names: list[str]) -> dict[str, str]:
@@ -214,39 +116,85 @@ def extract_workbook(
 
     `layouts` maps a template name on the Cover sheet to the layout to read it with.
     """
-    content = WorkbookContent()
+    return extract_workbooks([data], layouts, max_bytes, max_expanded_bytes)[0]
+
+
+_DAMAGED_SHEET = (
+    "Part of the workbook could not be read (a sheet is damaged). Save it again from Excel "
+    "and resend."
+)
+
+# Sheets of one layout from many workbooks: (workbook index, its grid).
+_Gathered = dict[tuple[str, str], list[tuple[int, Grid]]]
+
+
+def extract_workbooks(
+    items: Sequence[bytes],
+    layouts: dict[str, TemplateLayout],
+    max_bytes: int,
+    max_expanded_bytes: int,
+) -> list[WorkbookContent]:
+    """Everything readable in each return, in order; never raises for a problem in a file.
+
+    Each workbook is opened and its sheets loaded on its own; the tables are then located
+    for all of them at once (`connectors.locate`), which is what makes a backfill fast.
+    """
+    contents = [WorkbookContent() for _ in items]
+    gathered: _Gathered = {}
+    for index, data in enumerate(items):
+        reader = _open(data, max_bytes, max_expanded_bytes, contents[index])
+        if reader is None:
+            continue
+        try:
+            _gather(reader, layouts, contents[index], index, gathered)
+        except Exception:  # calamine's many parse errors share no base class
+            contents[index].issues.append(file_problem(_DAMAGED_SHEET))
+    for (template, sheet), found in gathered.items():
+        layout = next(s for s in layouts[template].sheets if s.name == sheet)
+        for (index, _), located in zip(found, _locate(layout, [g for _, g in found]), strict=True):
+            contents[index].issues.extend(located.issues)
+            if located.table is not None:
+                contents[index].sheets[sheet] = located.table
+    return contents
+
+
+def _locate(layout: SheetLayout, grids: list[Grid]) -> list[Located]:
+    """All grids' tables at once; should that fail on some oddity, one grid at a time, so
+    that only the odd workbook is lost."""
+    try:
+        return locate_tables(layout, grids)
+    except Exception:
+        if len(grids) == 1:
+            return [Located(issues=[file_problem(_DAMAGED_SHEET)])]
+        return [_locate(layout, [grid])[0] for grid in grids]
+
+
+def _open(
+    data: bytes, max_bytes: int, max_expanded_bytes: int, content: WorkbookContent
+) -> fastexcel.ExcelReader | None:
     try:
         sniff_workbook(data, max_bytes, max_expanded_bytes)
-        reader = fastexcel.read_excel(data)
-        sheets = _sheet_lookup(reader.sheet_names)
+        return fastexcel.read_excel(data)
     except UnreadableWorkbookError as exc:
         content.issues.append(file_problem(str(exc)))
-        return content
     except Exception:  # calamine's many parse errors share no base class
         content.issues.append(
             file_problem(
                 "The workbook is damaged and cannot be opened. Save it again from Excel and resend."
             )
         )
-        return content
-    try:
-        _read_sheets(reader, sheets, layouts, content)
-    except Exception:
-        content.issues.append(
-            file_problem(
-                "Part of the workbook could not be read (a sheet is damaged). Save it again "
-                "from Excel and resend."
-            )
-        )
-    return content
+    return None
 
 
-def _read_sheets(
+def _gather(
     reader: fastexcel.ExcelReader,
-    sheets: dict[str, str],
     layouts: dict[str, TemplateLayout],
     content: WorkbookContent,
+    index: int,
+    gathered: _Gathered,
 ) -> None:
+    """Read the Cover, decide the template, and load each data sheet's grid for locating."""
+    sheets = _sheet_lookup(reader.sheet_names)
     if "cover" not in sheets:
         content.issues.append(
             file_problem(
@@ -255,10 +203,11 @@ def _read_sheets(
             )
         )
         return
-    _, name, version = _read_cover(reader, sheets["cover"], None)
+    rows, value_letter = _cover_rows(reader, sheets["cover"])
+    name, version = _template_named(rows)
     content.template_name, content.template_version = name, version
     layout = layouts.get(name or "")
-    if layout is None or version != "1":
+    if name is None or layout is None or version != "1":
         known = " or ".join(f"'{n}'" for n in layouts)
         content.issues.append(
             file_problem(
@@ -268,7 +217,7 @@ def _read_sheets(
             )
         )
         return
-    content.cover, _, _ = _read_cover(reader, sheets["cover"], layout.cover_labels)
+    content.cover = _cover_fields(rows, value_letter, layout.cover_labels)
     for sheet_layout in layout.sheets:
         actual = sheets.get(sheet_layout.name.lower())
         if actual is None:
@@ -279,9 +228,8 @@ def _read_sheets(
                 )
             )
             continue
-        table = _read_table(reader, actual, sheet_layout, content.issues)
-        if table is not None:
-            content.sheets[sheet_layout.name] = table
+        grid, first_column = _grid(reader, actual)
+        gathered.setdefault((name, sheet_layout.name), []).append((index, Grid(grid, first_column)))
 
 
 __all__ = [
@@ -291,4 +239,5 @@ __all__ = [
     "WorkbookContent",
     "cell_reference",
     "extract_workbook",
+    "extract_workbooks",
 ]

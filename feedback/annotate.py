@@ -74,6 +74,12 @@ def annotate_workbook(
         return None
 
 
+def annotate_job(job: tuple[bytes, str, Sequence[Issue]]) -> bytes | None:
+    """`annotate_workbook` on one (workbook, file name, issues): picklable for a pool."""
+    workbook, file_name, issues = job
+    return annotate_workbook(workbook, file_name, issues)
+
+
 def _unpacked_size(workbook: bytes, prefix: str = "") -> int:
     """Declared unpacked size; zipfile never inflates a member past its declared size."""
     with zipfile.ZipFile(io.BytesIO(workbook)) as archive:

@@ -39,19 +39,33 @@ def write_feedback(
     Returns what was written, as locations in the same form as `feedback_url` (a local
     path stays a path, `memory://` or `s3://` stay URLs). Folders are created as needed.
     """
+    annotated = None
+    if issues:  # a clean return needs no marked-up copy
+        annotated = annotate_workbook(
+            workbook, subject.file_name, issues, max_bytes=max_annotate_bytes
+        )
+    return write_feedback_files(feedback_url, subject, issues, annotated)
+
+
+def write_feedback_files(
+    feedback_url: str,
+    subject: FeedbackSubject,
+    issues: Sequence[Issue],
+    annotated: bytes | None,
+) -> list[str]:
+    """Write the HTML report and an annotated copy made beforehand (None: HTML alone).
+
+    Annotating is the slow part; a batch makes its copies in parallel and writes here.
+    """
     fs, root = fsspec.core.url_to_fs(feedback_url)
     folder = _safe(subject.reporter_code or "") or UNASSIGNED
     base = f"{report_stem(subject.file_name)}-{subject.sha256[:12].lower()}"
     outputs: list[tuple[str, bytes]] = [
         (f"{base}.html", render_html_report(subject, issues).encode("utf-8"))
     ]
-    if issues:  # a clean return needs no marked-up copy
-        annotated = annotate_workbook(
-            workbook, subject.file_name, issues, max_bytes=max_annotate_bytes
-        )
-        if annotated is not None:
-            suffix = PurePosixPath(subject.file_name.strip()).suffix.lower().lstrip(".")
-            outputs.append((f"{base}-annotated.{suffix}", annotated))
+    if annotated is not None:
+        suffix = PurePosixPath(subject.file_name.strip()).suffix.lower().lstrip(".")
+        outputs.append((f"{base}-annotated.{suffix}", annotated))
     fs.makedirs(_join(root, folder), exist_ok=True)
     written: list[str] = []
     for name, content in outputs:

@@ -17,11 +17,12 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from connectors.isolation import extract_many, warm_reader_pool
+from connectors.isolation import extract_many, map_isolated, warm_reader_pool
 from connectors.landing import LandedFile, discover, settled
 from connectors.workbook import WorkbookContent
+from feedback.annotate import annotate_job
 from feedback.subject import FeedbackSubject
-from feedback.writer import write_feedback
+from feedback.writer import write_feedback_files
 from intake.outcome import RETURN_LAYOUTS, Outcome, decide
 from intake.received import ReceivedFile, receive
 from intake.summary import FileSummary, feedback_root_for, summarise
@@ -38,6 +39,8 @@ T = TypeVar("T")
 
 STORAGE_DELAYS: list[float] = [1, 3, 9]
 DATABASE_DELAYS: list[float] = [1, 3, 9]
+# Annotating one return's copy takes tens of milliseconds; past this it is abandoned.
+ANNOTATE_SECONDS = 60.0
 
 
 def data(value: T) -> T:
@@ -111,11 +114,18 @@ def write_feedback_reports(
     records: Sequence[SubmissionRecord],
     received: Sequence[ReceivedFile],
     feedback_url: str | None,
+    workers: int,
 ) -> None:
+    """HTML report and annotated copy for every return with problems, and only those.
+
+    Annotated copies (openpyxl, tens of milliseconds each) are made in the worker pool,
+    in parallel; a copy whose worker fails is skipped and the HTML still goes out.
+    """
     by_key = {item.key: item for item in received}
-    for record in records:
-        if not record.issues or record.status not in ("accepted", "rejected"):
-            continue
+    needing = [r for r in records if r.issues and r.status in ("accepted", "rejected")]
+    jobs = [(by_key[r.key].data, r.file_name, r.issues) for r in needing]
+    annotated = map_isolated(jobs, annotate_job, workers, ANNOTATE_SECONDS, _no_copy)
+    for record, copy in zip(needing, annotated, strict=True):
         item = by_key[record.key]
         subject = FeedbackSubject(
             reporter_code=record.reporter_code,
@@ -129,8 +139,12 @@ def write_feedback_reports(
             quarter=record.quarter,
         )
         root = feedback_url or feedback_root_for(item.landed.landing_root)
-        written = write_feedback(root, subject, record.issues, item.data)
+        written = write_feedback_files(root, subject, record.issues, copy)
         record.feedback_url = written[0] if written else None
+
+
+def _no_copy(_reason: str) -> None:
+    return None
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)
@@ -154,7 +168,9 @@ def ingest_returns(locations: list[str], settings: Settings | None = None) -> In
     contents = read_returns(data(sorted_files.new), settings)
     register = read_register(settings.warehouse_url) if sorted_files.new else empty_register()
     outcome = validate_returns(data(sorted_files), data(contents), data(register))
-    write_feedback_reports(data(outcome.records), data(received), settings.feedback_url)
+    write_feedback_reports(
+        data(outcome.records), data(received), settings.feedback_url, settings.reader_processes
+    )
     submission_ids = load_warehouse(data(outcome), settings.warehouse_url, settings.load_chunk_size)
     files = summarise(outcome.records, sorted_files.already_processed, submission_ids)
     if files:

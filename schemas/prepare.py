@@ -107,7 +107,12 @@ def stack_sheet(layout: SheetLayout, parts: Sequence[SheetPart]) -> pl.DataFrame
     vectorised step: per-return polars calls would dominate a backfill of small sheets.
     """
     columns = [SHEET_ROW, *(c.key for c in layout.columns)]
-    frames = [part.table.frame.select(columns) for part in parts if part.table.frame.height]
+    # The reader already orders a table's columns so; select only when one does not.
+    frames = [
+        frame if frame.columns == columns else frame.select(columns)
+        for frame in (part.table.frame for part in parts)
+        if frame.height
+    ]
     if not frames:
         stacked = empty_sheet_frame(layout)
     else:

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connectors.text import header_keys, parse_number
+from connectors.text import header_key_columns, header_keys, parse_number
 from schemas.layouts import BQR, ColumnLayout, SheetLayout
 
 
@@ -187,3 +187,15 @@ def test_the_specs_header_spellings_are_one_header(spelling: str, key: str) -> N
 def test_a_different_header_matches_no_column(spelling: str) -> None:
     """It does not match a header that only shares a word with a template header."""
     assert [c.key for _, c in ALL_COLUMNS if header_keys(spelling) & c.match_keys] == []
+
+
+@given(st.lists(st.text(max_size=40), min_size=1, max_size=20))
+def test_header_keys_in_polars_match_header_keys_in_python(typed: list[str]) -> None:
+    """Tables over many sheets are located with the polars form of `header_keys`: it must
+    give the same two keys for any text a header cell may hold."""
+    frame = pl.DataFrame({"typed": typed}, schema={"typed": pl.String})
+    without_unit, with_unit = header_key_columns(pl.col("typed"))
+
+    keys = frame.select(without_unit.alias("a"), with_unit.alias("b")).rows()
+
+    assert [frozenset(pair) for pair in keys] == [header_keys(text) for text in typed]
