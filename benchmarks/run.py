@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from benchmarks.generate import generate
+from benchmarks.generate import generate, register_path
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_ADMIN = os.environ.get(
@@ -57,8 +57,10 @@ def files_in(landing: Path) -> list[Path]:
 
 
 def landing_for(out: Path, quarters: int) -> Path:
-    landing = out / f"landing-{quarters}q"
-    if not landing.exists():
+    """Generated once and kept: boards' and charities' returns, and the register beside."""
+    landing = out / f"returns-{quarters}q"
+    if not landing.exists() or not register_path(landing).exists():
+        shutil.rmtree(landing, ignore_errors=True)
         generate(landing, quarters)
     return landing
 
@@ -86,12 +88,24 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def fresh(out: Path, name: str) -> Path:
+    """A new folder for one measurement. Old ones are removed when the benchmark starts,
+    not between measurements: deleting thousands of files makes the disk busy for a while
+    (discards), which would be charged to the next measurement."""
+    return out / "runs" / f"{name}-{uuid.uuid4().hex[:8]}"
+
+
 def steady_state(landing: Path, warehouse_url: str, work: Path) -> tuple[int, float]:
-    """(returns, seconds) of one in-process flow run, Prefect already up."""
+    """(returns, seconds) of one in-process flow run, Prefect already up.
+
+    The register is loaded first, as the data team loads it before a backfill.
+    """
     from flows.ingest import ingest_returns
     from pimh.settings import Settings
+    from warehouse.engine import cached_warehouse
+    from warehouse.register_load import load_register
 
-    shutil.rmtree(work, ignore_errors=True)
+    load_register(cached_warehouse(warehouse_url), register_path(landing))
     settings = Settings(
         warehouse_url=warehouse_url,
         archive_url=str(work / "archive"),
@@ -102,9 +116,10 @@ def steady_state(landing: Path, warehouse_url: str, work: Path) -> tuple[int, fl
     return len(files_in(landing)), seconds
 
 
-def cold_command(landing: Path, warehouse_url: str, work: Path) -> tuple[float, int]:
-    """Wall time and peak RSS (MB) of a whole `pimh ingest` in a fresh process."""
-    shutil.rmtree(work, ignore_errors=True)
+def cold_command(
+    landing: Path, warehouse_url: str, work: Path, register: Path | None = None
+) -> tuple[float, int]:
+    """Wall time and peak RSS (MB) of a whole `pimh ingest --register` in a fresh process."""
     env = {
         **os.environ,
         "PIMH_ARCHIVE_URL": str(work / "archive"),
@@ -114,7 +129,16 @@ def cold_command(landing: Path, warehouse_url: str, work: Path) -> tuple[float, 
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "pimh", "ingest", str(landing), "--warehouse", warehouse_url],
+        [
+            sys.executable,
+            "-m",
+            "pimh",
+            "ingest",
+            str(landing),
+            "--warehouse",
+            warehouse_url,
+            *(["--register", str(register)] if register else []),
+        ],
         env=env,
         check=True,
         stdout=subprocess.DEVNULL,
@@ -156,28 +180,38 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
         lines.append(line)
 
     report(f"Machine: {machine()}")
+    shutil.rmtree(out / "runs", ignore_errors=True)
     landing = landing_for(out, quarters)
+    os.sync()
     count = len(files_in(landing))
+    boards = sum(1 for p in files_in(landing) if p.parent.name.startswith("S08"))
     size_mb = sum(p.stat().st_size for p in files_in(landing)) / 1e6
-    report(f"Data: {quarters} quarters, {count} board returns, {size_mb:.1f} MB")
+    report(
+        f"Data: {quarters} quarters, {count} returns ({boards} boards', {count - boards} "
+        f"charities'), {size_mb:.1f} MB"
+    )
 
-    sqlite_db = out / "cold.db"
-    sqlite_db.unlink(missing_ok=True)
-    cold, peak = cold_command(landing, f"sqlite:///{sqlite_db}", out / "cold")
+    work = fresh(out, "cold")
+    work.mkdir(parents=True)
+    cold, peak = cold_command(
+        landing, f"sqlite:///{work / 'warehouse.db'}", work, register_path(landing)
+    )
     report(f"Cold `pimh ingest` (SQLite, Prefect start included): {cold:.2f} s, peak RSS {peak} MB")
 
     from flows.ingest import ingest_returns
     from pimh.settings import Settings
 
-    ingest_returns([], Settings(warehouse_url=f"sqlite:///{out / 'warm.db'}"))  # Prefect up
-    db = out / "steady.db"
-    db.unlink(missing_ok=True)
-    n, seconds = steady_state(landing, f"sqlite:///{db}", out / "steady")
+    warm = fresh(out, "warm")
+    warm.mkdir(parents=True)
+    ingest_returns([], Settings(warehouse_url=f"sqlite:///{warm / 'w.db'}"))  # Prefect up
+    work = fresh(out, "steady")
+    work.mkdir(parents=True)
+    n, seconds = steady_state(landing, f"sqlite:///{work / 'warehouse.db'}", work)
     sqlite_rate = n / seconds
     report(f"Steady state, SQLite: {n} returns in {seconds:.2f} s = {sqlite_rate:.0f} returns/s")
     if not args.no_postgres:
         with postgres_database() as url:
-            n, seconds = steady_state(landing, url, out / "steady-pg")
+            n, seconds = steady_state(landing, url, fresh(out, "steady-pg"))
         rate = n / seconds
         report(f"Steady state, PostgreSQL: {n} returns in {seconds:.2f} s = {rate:.0f} returns/s")
 
@@ -185,9 +219,9 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
     from benchmarks.read_floor import read_all
 
     files = files_in(landing)
-    base_db = out / "baseline.db"
-    base_db.unlink(missing_ok=True)
-    base_seconds = timed(lambda: baseline(files, base_db))
+    base = fresh(out, "baseline")
+    base.mkdir(parents=True)
+    base_seconds = timed(lambda: baseline(files, base / "baseline.db"))
     base_rate = count / base_seconds
     report(
         f"Plain pandas+openpyxl+to_sql script: {base_rate:.0f} returns/s; "
@@ -204,20 +238,21 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
     rates = []
     for q in growth:
         grown = landing_for(out, q)
-        db = out / f"growth-{q}.db"
-        db.unlink(missing_ok=True)
-        n, seconds = steady_state(grown, f"sqlite:///{db}", out / f"growth-{q}")
+        work = fresh(out, f"growth-{q}")
+        work.mkdir(parents=True)
+        n, seconds = steady_state(grown, f"sqlite:///{work / 'warehouse.db'}", work)
         rates.append(n / seconds)
         report(f"Growth {q // 4}x ({q} quarters, {n} returns): {n / seconds:.0f} returns/s")
     if rates:
         report(f"Throughput spread 1x..16x: {(max(rates) - min(rates)) / max(rates):.0%}")
 
-    big = out / "oversized" / "S08000024" / "oversized.xlsx"
     rows = 2_000 if args.smoke else 100_000
+    big = out / f"oversized-{rows}" / "S08000024" / "oversized.xlsx"
     if not big.exists():
         oversized_return(big, rows)
-    (out / "oversized.db").unlink(missing_ok=True)
-    seconds, peak = cold_command(big.parents[1], f"sqlite:///{out / 'oversized.db'}", out / "big")
+    work = fresh(out, "oversized")
+    work.mkdir(parents=True)
+    seconds, peak = cold_command(big.parents[1], f"sqlite:///{work / 'warehouse.db'}", work)
     report(f"Oversized return ({rows} rows): {seconds:.2f} s, peak RSS {peak} MB")
     report("Drop-to-warehouse latency: not measured yet (needs the event-driven watcher).")
 

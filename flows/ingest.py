@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import TypeVar, cast
 
 import polars as pl
@@ -24,7 +24,7 @@ from feedback.annotate import annotate_job
 from feedback.subject import FeedbackSubject
 from feedback.writer import write_feedback_files
 from intake.outcome import RETURN_LAYOUTS, Outcome, decide
-from intake.received import ReceivedFile, receive
+from intake.received import Archiving, ReceivedFile, receive_batch
 from intake.summary import FileSummary, feedback_root_for, summarise
 from intake.triage import Triage, triage
 from pimh.settings import Settings
@@ -52,10 +52,22 @@ def data(value: T) -> T:
     return cast(T, quote(value))
 
 
-@dataclass(frozen=True, slots=True)
 class IngestResult:
-    files: list[FileSummary]
-    still_changing: list[str]
+    """Every file's fate, and the files left for the next run because still being written.
+
+    Deliberately not a dataclass: Prefect walks a flow's dataclass result field by field
+    looking for futures, a third of a second for a backfill's thousands of summaries; a
+    plain object it leaves alone.
+    """
+
+    __slots__ = ("files", "still_changing")
+
+    def __init__(self, files: list[FileSummary], still_changing: list[str]) -> None:
+        self.files = files
+        self.still_changing = still_changing
+
+    def __repr__(self) -> str:
+        return f"IngestResult({len(self.files)} files, {len(self.still_changing)} still changing)"
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)
@@ -75,8 +87,15 @@ def find_returns(
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
 def receive_files(
     landed: Sequence[LandedFile], archive_url: str, received_at: dt.datetime | None
-) -> list[ReceivedFile]:
-    return [receive(key, file, archive_url, received_at) for key, file in enumerate(landed)]
+) -> tuple[list[ReceivedFile], Archiving]:
+    """Every file's bytes and fingerprint; its archive copy is written in the background."""
+    return receive_batch(landed, archive_url, received_at)
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
+def confirm_archived(archiving: Archiving) -> None:
+    """Every received file is in the archive before anything about it is recorded."""
+    archiving.confirm()
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)
@@ -163,11 +182,12 @@ def ingest_returns(locations: list[str], settings: Settings | None = None) -> In
     landed, still_changing = find_returns(
         locations, settings.settle_seconds, settings.settle_timeout_seconds
     )
-    received = receive_files(data(landed), settings.archive_url, settings.arrival_time)
+    received, archiving = receive_files(data(landed), settings.archive_url, settings.arrival_time)
     sorted_files = sort_received(data(received), settings.warehouse_url)
     contents = read_returns(data(sorted_files.new), settings)
     register = read_register(settings.warehouse_url) if sorted_files.new else empty_register()
     outcome = validate_returns(data(sorted_files), data(contents), data(register))
+    confirm_archived(data(archiving))
     write_feedback_reports(
         data(outcome.records), data(received), settings.feedback_url, settings.reader_processes
     )

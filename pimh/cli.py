@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from pimh.prefect_env import apply_defaults
+from pimh.prefect_server import start_prefect_api, wait_for_prefect_api
 from pimh.settings import Settings
 
 if TYPE_CHECKING:
@@ -68,7 +69,15 @@ def _run_ingest(locations: list[str], settings: Settings) -> IngestResult:
 
     _keep_tracebacks_off_the_terminal()
     with console.status(f"Ingesting {len(locations)} location(s)…"):
+        wait_for_prefect_api()
         return ingest_returns(locations, settings)
+
+
+def _start_prefect_early() -> None:
+    """Prefect's API server boots while the command does its other work (see
+    pimh.prefect_server); the defaults must be in the environment it inherits."""
+    apply_defaults()
+    start_prefect_api()
 
 
 def _plain_failure(exc: Exception, settings: Settings) -> str:
@@ -79,11 +88,19 @@ def _plain_failure(exc: Exception, settings: Settings) -> str:
     return f"The pipeline could not run: {type(exc).__name__}: {exc}"
 
 
+# Past this many files (a backfill), the table lists only the files that need attention.
+LIST_EVERY_FILE_UP_TO = 50
+
+
 def _print_result(result: IngestResult) -> None:
     table = Table(title="Returns handled", show_lines=False)
     for column in ("Reporter", "File", "Status", "Errors", "Warnings", "Feedback"):
         table.add_column(column, overflow="fold")
-    for row in result.files:
+    listed = result.files
+    if len(listed) > LIST_EVERY_FILE_UP_TO:
+        listed = [f for f in result.files if f.status != "accepted" or f.errors or f.warnings]
+        table.title = f"Returns needing attention ({len(listed)} of {len(result.files)})"
+    for row in listed:
         style = _STATUS_STYLE.get(row.status, "")
         table.add_row(
             row.reporter_code or "-",
@@ -93,7 +110,13 @@ def _print_result(result: IngestResult) -> None:
             str(row.warnings),
             Path(row.feedback).name if row.feedback else "",
         )
-    console.print(table)
+    if listed:
+        console.print(table)
+    if len(listed) < len(result.files):
+        console.print(
+            f"{len(result.files) - len(listed)} accepted files with no problems are not "
+            "listed: see the run's 'ingest-summary' artifact in Prefect, or `pimh status`."
+        )
     counts: dict[str, int] = {}
     for row in result.files:
         counts[row.status] = counts.get(row.status, 0) + 1
@@ -121,6 +144,7 @@ def ingest(
     the pipeline itself could not work, e.g. the warehouse is unreachable, or when the
     --register CSV has problems (then nothing is ingested).
     """
+    _start_prefect_early()
     settings = Settings()
     if warehouse:
         settings = settings.model_copy(update={"warehouse_url": warehouse})
@@ -155,6 +179,7 @@ def demo(
     from samples.demo_timeline import prepare_demo
     from warehouse.engine import cached_warehouse
 
+    _start_prefect_early()
     marker = directory / ".pimh-demo"
     if directory.exists():
         if not marker.exists():

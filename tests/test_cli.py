@@ -226,3 +226,30 @@ def test_an_unreachable_warehouse_puts_no_traceback_on_the_terminal(workdir: Pat
     assert completed.returncode == 2
     assert "could not be reached" in terminal
     assert "Traceback" not in terminal
+
+
+def test_a_backfill_lists_only_the_files_needing_attention(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Past 50 files the table lists the rejected and warned files alone, and says how many
+    clean ones it left out; the counts still cover every file."""
+    from flows.ingest import IngestResult
+    from intake.summary import FileSummary
+    from pimh import cli
+
+    clean = [
+        FileSummary(f"/landing/S08000024/clean {i}.xlsx", "S08000024", "accepted", 0, 0, None, i)
+        for i in range(60)
+    ]
+    warned = FileSummary("/landing/S08000029/warned.xlsx", "S08000029", "accepted", 0, 2, "w", 61)
+    rejected = FileSummary("/landing/S08000029/bad.xlsx", "S08000029", "rejected", 3, 0, "b", None)
+
+    cli._print_result(IngestResult(files=[*clean, warned, rejected], still_changing=[]))
+
+    out = capsys.readouterr().out
+    assert "warned.xlsx" in out
+    assert "bad.xlsx" in out
+    assert "clean 1.xlsx" not in out
+    assert "(2 of 62)" in out
+    assert "60 accepted files with no problems are not listed" in out
+    assert "61 accepted, 1 rejected" in out

@@ -279,3 +279,45 @@ def test_the_archive_works_on_any_fsspec_storage() -> None:
         assert fs.find(root.removeprefix("memory://")) == [url.removeprefix("memory:/")]
     finally:
         fs.rm(root.removeprefix("memory://"), recursive=True)
+
+
+def test_a_batch_is_archived_in_the_background_and_confirmed(populated: Path) -> None:
+    """`receive_batch` gives every file's bytes and archive address at once; after
+    `confirm` every copy is stored byte for byte under its SHA-256."""
+    from intake.received import receive_batch
+
+    landed = discover(str(populated))
+    root = str(populated.parent / "archive")
+
+    received, archiving = receive_batch(landed, root)
+    archiving.confirm()
+
+    assert [r.key for r in received] == list(range(len(landed)))
+    for item, file in zip(received, landed, strict=True):
+        original = Path(file.url).read_bytes()
+        assert item.data == original
+        assert item.sha256 == sha256_of(original)
+        assert item.archive_url == archive_url_for(root, item.sha256, file.file_name)
+        assert Path(item.archive_url).read_bytes() == original
+
+
+def test_confirm_writes_again_what_failed_and_names_what_still_cannot_be_stored(
+    tmp_path: Path,
+) -> None:
+    """A copy whose background write failed is written again at `confirm`; one that
+    still cannot be stored makes `confirm` raise, naming the file."""
+    from intake.received import receive_batch
+
+    landing = tmp_path / "landing"
+    _put(landing / LOTHIAN / "lothian.xlsx", b"lothian bytes")
+    blocked = tmp_path / "archive"
+    blocked.write_bytes(b"a file where the archive folder should be")
+    landed = discover(str(landing))
+
+    received, archiving = receive_batch(landed, str(blocked))
+    with pytest.raises(OSError, match=r"1 received file\(s\) could not be archived: lothian"):
+        archiving.confirm()
+
+    blocked.unlink()  # the storage recovers: the retry (Prefect's) now stores the copy
+    archiving.confirm()
+    assert Path(received[0].archive_url).read_bytes() == b"lothian bytes"

@@ -1,0 +1,94 @@
+"""Prefect's API server started as `pimh ingest` begins: up during the command, gone after.
+
+`pimh ingest` starts Prefect's temporary server itself, in the background, so that it
+boots while the command loads the register and the files. It must never outlive the
+command, whether the command ends normally or is killed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pimh.prefect_server import STARTED_BY
+from tests.builders import valid_return, write
+
+
+def _servers_of(pid: int) -> list[int]:
+    """Processes whose environment says the command `pid` started them."""
+    marker = f"{STARTED_BY}={pid}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environment = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if marker in environment.split(b"\0"):
+            found.append(int(entry.name))
+    return found
+
+
+def _command(tmp_path: Path) -> tuple[list[str], dict[str, str]]:
+    landing = tmp_path / "landing" / "S08000024"
+    landing.mkdir(parents=True)
+    write(landing / "Lothian 2022-23 Q1.xlsx", valid_return())
+    env = {
+        **os.environ,
+        "PIMH_ARCHIVE_URL": str(tmp_path / "archive"),
+        "PIMH_FEEDBACK_URL": str(tmp_path / "feedback"),
+        "PIMH_SETTLE_SECONDS": "0",
+    }
+    env.pop("PREFECT_API_URL", None)
+    command = [
+        sys.executable, "-m", "pimh", "ingest", str(tmp_path / "landing"),
+        "--warehouse", f"sqlite:///{tmp_path / 'warehouse.db'}",
+    ]  # fmt: skip
+    return command, env
+
+
+def _wait_for_server(process: subprocess.Popen[str], seconds: float = 120) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        servers = _servers_of(process.pid)
+        if servers:
+            return servers
+        time.sleep(0.05)
+    return []
+
+
+def test_the_server_runs_during_the_command_and_stops_with_it(tmp_path: Path) -> None:
+    command, env = _command(tmp_path)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+    servers = _wait_for_server(process)
+    output, _ = process.communicate(timeout=240)
+
+    assert process.returncode == 0, output
+    assert "1 accepted" in output
+    assert servers, "the command did not start Prefect's API server"
+    assert _servers_of(process.pid) == []
+
+
+def test_the_server_dies_with_a_killed_command(tmp_path: Path) -> None:
+    command, env = _command(tmp_path)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True
+    )
+    servers = _wait_for_server(process)
+    assert servers, "the command did not start Prefect's API server"
+
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+
+    deadline = time.monotonic() + 15
+    while _servers_of(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _servers_of(process.pid) == []
