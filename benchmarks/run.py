@@ -101,6 +101,7 @@ def steady_state(landing: Path, warehouse_url: str, work: Path) -> tuple[int, fl
     The register is loaded first, as the data team loads it before a backfill.
     """
     from flows.ingest import ingest_returns
+    from pimh.prefect_server import temporary_server_settings
     from pimh.settings import Settings
     from warehouse.engine import cached_warehouse
     from warehouse.register_load import load_register
@@ -112,7 +113,8 @@ def steady_state(landing: Path, warehouse_url: str, work: Path) -> tuple[int, fl
         feedback_url=str(work / "feedback"),
         settle_seconds=0,
     )
-    seconds = timed(lambda: ingest_returns([str(landing)], settings))
+    with temporary_server_settings():  # as `pimh ingest` runs it
+        seconds = timed(lambda: ingest_returns([str(landing)], settings))
     return len(files_in(landing)), seconds
 
 

@@ -53,25 +53,38 @@ def write_feedback_files(
     issues: Sequence[Issue],
     annotated: bytes | None,
 ) -> list[str]:
-    """Write the HTML report and an annotated copy made beforehand (None: HTML alone).
+    """Write the HTML report and an annotated copy made beforehand (None: HTML alone)."""
+    written = [write_html_report(feedback_url, subject, issues)]
+    copy = write_annotated_copy(feedback_url, subject, annotated)
+    return written + ([copy] if copy else [])
 
-    Annotating is the slow part; a batch makes its copies in parallel and writes here.
+
+def write_html_report(feedback_url: str, subject: FeedbackSubject, issues: Sequence[Issue]) -> str:
+    """The HTML report, written where the reporter will find it; returns its location."""
+    return _write(feedback_url, subject, ".html", render_html_report(subject, issues).encode())
+
+
+def write_annotated_copy(
+    feedback_url: str, subject: FeedbackSubject, annotated: bytes | None
+) -> str | None:
+    """The marked-up workbook beside the HTML report (nothing when there is none).
+
+    Annotating is the slow part of feedback; a batch makes its copies in parallel, while
+    the warehouse loads, and writes them here.
     """
+    if annotated is None:
+        return None
+    suffix = PurePosixPath(subject.file_name.strip()).suffix.lower()
+    return _write(feedback_url, subject, f"-annotated{suffix}", annotated)
+
+
+def _write(feedback_url: str, subject: FeedbackSubject, ending: str, content: bytes) -> str:
     fs, root = fsspec.core.url_to_fs(feedback_url)
     folder = _safe(subject.reporter_code or "") or UNASSIGNED
-    base = f"{report_stem(subject.file_name)}-{subject.sha256[:12].lower()}"
-    outputs: list[tuple[str, bytes]] = [
-        (f"{base}.html", render_html_report(subject, issues).encode("utf-8"))
-    ]
-    if annotated is not None:
-        suffix = PurePosixPath(subject.file_name.strip()).suffix.lower().lstrip(".")
-        outputs.append((f"{base}-annotated.{suffix}", annotated))
+    name = f"{report_stem(subject.file_name)}-{subject.sha256[:12].lower()}{ending}"
     fs.makedirs(_join(root, folder), exist_ok=True)
-    written: list[str] = []
-    for name, content in outputs:
-        fs.pipe_file(_join(root, folder, name), content)
-        written.append(_join(feedback_url, folder, name))
-    return written
+    fs.pipe_file(_join(root, folder, name), content)
+    return _join(feedback_url, folder, name)
 
 
 def report_stem(file_name: str) -> str:

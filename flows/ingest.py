@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import asdict
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass
 from typing import TypeVar, cast
 
 import polars as pl
@@ -22,7 +23,7 @@ from connectors.landing import LandedFile, discover, settled
 from connectors.workbook import WorkbookContent
 from feedback.annotate import annotate_job
 from feedback.subject import FeedbackSubject
-from feedback.writer import write_feedback_files
+from feedback.writer import write_annotated_copy, write_html_report
 from intake.outcome import RETURN_LAYOUTS, Outcome, decide
 from intake.received import Archiving, ReceivedFile, receive_batch
 from intake.summary import FileSummary, feedback_root_for, summarise
@@ -128,24 +129,37 @@ def validate_returns(
     return decide(sorted_files, contents, register)
 
 
+@dataclass(slots=True)
+class AnnotatedCopies:
+    """Marked-up workbooks being made in the worker pool while the warehouse loads."""
+
+    copies: Future[list[bytes | None]]
+    # Where each copy goes: the feedback root and the report's subject.
+    destinations: list[tuple[str, FeedbackSubject]]
+
+
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
 def write_feedback_reports(
     records: Sequence[SubmissionRecord],
     received: Sequence[ReceivedFile],
     feedback_url: str | None,
     workers: int,
-) -> None:
-    """HTML report and annotated copy for every return with problems, and only those.
+) -> AnnotatedCopies:
+    """An HTML report for every return with problems (and only those), written now, and
+    its annotated copy started in the worker pool.
 
-    Annotated copies (openpyxl, tens of milliseconds each) are made in the worker pool,
-    in parallel; a copy whose worker fails is skipped and the HTML still goes out.
+    The copies (openpyxl, tens of milliseconds each) are made in parallel while the
+    warehouse loads; `write_annotated_copies` writes them. The warehouse records only the
+    HTML report, which exists before the submission is recorded.
     """
     by_key = {item.key: item for item in received}
     needing = [r for r in records if r.issues and r.status in ("accepted", "rejected")]
     jobs = [(by_key[r.key].data, r.file_name, r.issues) for r in needing]
-    annotated = map_isolated(jobs, annotate_job, workers, ANNOTATE_SECONDS, _no_copy)
-    for record, copy in zip(needing, annotated, strict=True):
-        item = by_key[record.key]
+    copies = _annotating.submit(
+        map_isolated, jobs, annotate_job, workers, ANNOTATE_SECONDS, _no_copy
+    )
+    destinations = []
+    for record in needing:
         subject = FeedbackSubject(
             reporter_code=record.reporter_code,
             reporter_name=record.reporter_name or BOARDS.get(record.reporter_code or ""),
@@ -157,9 +171,20 @@ def write_feedback_reports(
             financial_year=record.financial_year,
             quarter=record.quarter,
         )
-        root = feedback_url or feedback_root_for(item.landed.landing_root)
-        written = write_feedback_files(root, subject, record.issues, copy)
-        record.feedback_url = written[0] if written else None
+        root = feedback_url or feedback_root_for(by_key[record.key].landed.landing_root)
+        record.feedback_url = write_html_report(root, subject, record.issues)
+        destinations.append((root, subject))
+    return AnnotatedCopies(copies, destinations)
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
+def write_annotated_copies(pending: AnnotatedCopies) -> None:
+    for (root, subject), copy in zip(pending.destinations, pending.copies.result(), strict=True):
+        write_annotated_copy(root, subject, copy)
+
+
+# One thread drives the worker pool for annotation while this one loads the warehouse.
+_annotating = ThreadPoolExecutor(1, thread_name_prefix="annotate")
 
 
 def _no_copy(_reason: str) -> None:
@@ -188,10 +213,11 @@ def ingest_returns(locations: list[str], settings: Settings | None = None) -> In
     register = read_register(settings.warehouse_url) if sorted_files.new else empty_register()
     outcome = validate_returns(data(sorted_files), data(contents), data(register))
     confirm_archived(data(archiving))
-    write_feedback_reports(
+    copies = write_feedback_reports(
         data(outcome.records), data(received), settings.feedback_url, settings.reader_processes
     )
     submission_ids = load_warehouse(data(outcome), settings.warehouse_url, settings.load_chunk_size)
+    write_annotated_copies(data(copies))
     files = summarise(outcome.records, sorted_files.already_processed, submission_ids)
     if files:
         create_table_artifact(

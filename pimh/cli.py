@@ -14,7 +14,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from pimh.prefect_env import apply_defaults
-from pimh.prefect_server import start_prefect_api, wait_for_prefect_api
+from pimh.prefect_server import (
+    start_prefect_api,
+    temporary_server_settings,
+    wait_for_prefect_api,
+)
 from pimh.settings import Settings
 
 if TYPE_CHECKING:
@@ -70,7 +74,8 @@ def _run_ingest(locations: list[str], settings: Settings) -> IngestResult:
     _keep_tracebacks_off_the_terminal()
     with console.status(f"Ingesting {len(locations)} location(s)…"):
         wait_for_prefect_api()
-        return ingest_returns(locations, settings)
+        with temporary_server_settings():
+            return ingest_returns(locations, settings)
 
 
 def _start_prefect_early() -> None:

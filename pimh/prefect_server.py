@@ -24,6 +24,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -145,3 +147,21 @@ def wait_for_prefect_api() -> None:
     """Before the first flow: wait for the server `start_prefect_api` started, if any."""
     if _started:
         _started[0].wait_until_healthy()
+
+
+@contextmanager
+def temporary_server_settings() -> Iterator[None]:
+    """Settings for flow runs against a temporary API server (ours or Prefect's own).
+
+    Flow-run heartbeats let a long-lived server notice a run whose process died; a
+    temporary server lives and dies with this process, so it has nothing to notice, and
+    each run would wait up to a second at its end for the heartbeat thread to stop. With
+    PREFECT_API_URL pointing at a real server, runs keep their heartbeats.
+    """
+    if _started or not os.environ.get("PREFECT_API_URL"):
+        from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            yield
+    else:
+        yield

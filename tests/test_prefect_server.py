@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from pimh.prefect_server import STARTED_BY
 from tests.builders import valid_return, write
 
@@ -92,3 +94,21 @@ def test_the_server_dies_with_a_killed_command(tmp_path: Path) -> None:
     while _servers_of(process.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _servers_of(process.pid) == []
+
+
+def test_runs_against_a_temporary_server_send_no_heartbeats(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Heartbeats are off for a temporary server, and left as configured for a real one."""
+    from prefect.settings import get_current_settings
+
+    from pimh.prefect_server import temporary_server_settings
+
+    configured = get_current_settings().flows.heartbeat_frequency
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    with temporary_server_settings():
+        assert get_current_settings().flows.heartbeat_frequency is None
+    monkeypatch.setenv("PREFECT_API_URL", "http://prefect.example.org/api")
+    with temporary_server_settings():
+        assert get_current_settings().flows.heartbeat_frequency == configured
+    assert configured is not None
