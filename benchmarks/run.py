@@ -82,6 +82,19 @@ def postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
+def cost_model(runs: list[tuple[int, float]]) -> tuple[float, float, float]:
+    """Least-squares line seconds = fixed + per_return * returns over (returns, seconds),
+    and the largest relative deviation of a run from it: linear cost means a small one."""
+    count = len(runs)
+    mean_n = sum(n for n, _ in runs) / count
+    mean_s = sum(t for _, t in runs) / count
+    spread = sum((n - mean_n) ** 2 for n, _ in runs)
+    per_return = sum((n - mean_n) * (t - mean_s) for n, t in runs) / spread
+    fixed = mean_s - per_return * mean_n
+    worst = max(abs(t - (fixed + per_return * n)) / t for n, t in runs)
+    return fixed, per_return, worst
+
+
 def timed(action: Callable[[], object]) -> float:
     start = time.perf_counter()
     action()
@@ -238,15 +251,23 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
 
     growth = [] if args.smoke else [4, 16, 64]
     rates = []
+    runs: list[tuple[int, float]] = []
     for q in growth:
         grown = landing_for(out, q)
         work = fresh(out, f"growth-{q}")
         work.mkdir(parents=True)
         n, seconds = steady_state(grown, f"sqlite:///{work / 'warehouse.db'}", work)
         rates.append(n / seconds)
+        runs.append((n, seconds))
         report(f"Growth {q // 4}x ({q} quarters, {n} returns): {n / seconds:.0f} returns/s")
     if rates:
         report(f"Throughput spread 1x..16x: {(max(rates) - min(rates)) / max(rates):.0%}")
+        fixed, per_return, worst = cost_model(runs)
+        report(
+            f"Cost model over the growth runs: {fixed:.2f} s per run + {per_return * 1e3:.2f} ms "
+            f"per return ({1 / per_return:.0f} returns/s at the margin); largest deviation "
+            f"from the line {worst:.0%}"
+        )
 
     rows = 2_000 if args.smoke else 100_000
     big = out / f"oversized-{rows}" / "S08000024" / "oversized.xlsx"

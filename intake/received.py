@@ -79,15 +79,19 @@ def receive_batch(
     """
     now = received_at or dt.datetime.now(dt.UTC)
     received: list[ReceivedFile] = []
-    archiving = Archiving(archive_root)
-    writers = ThreadPoolExecutor(ARCHIVE_THREADS, thread_name_prefix="archive")
     for key, file in enumerate(landed):
         data = read_bytes(file.url)
         sha256 = sha256_of(data)
         url = archive_url_for(archive_root, sha256, file.file_name)
-        item = ReceivedFile(key, file, data, sha256, url, now)
-        received.append(item)
-        future = writers.submit(archive, archive_root, sha256, file.file_name, data)
+        received.append(ReceivedFile(key, file, data, sha256, url, now))
+    # Writing starts once reading is done: threads waiting on the disk would otherwise
+    # make every read here wait its turn for the interpreter lock.
+    archiving = Archiving(archive_root)
+    writers = ThreadPoolExecutor(ARCHIVE_THREADS, thread_name_prefix="archive")
+    for item in received:
+        future = writers.submit(
+            archive, archive_root, item.sha256, item.landed.file_name, item.data
+        )
         archiving.pending.append((item, future))
     writers.shutdown(wait=False)  # the threads finish the queued copies, then end
     return received, archiving
