@@ -430,3 +430,25 @@ def test_only_one_accepted_submission_per_reporter_and_quarter(engine: Engine) -
     assert query(_url(engine), "SELECT COUNT(*) FROM submission WHERE status = 'accepted'") == [
         (3,)
     ]
+
+
+def test_figures_load_exactly_with_blanks_and_flags(engine: Engine) -> None:
+    """Figures reach the fact tables as given, blanks as NULL and flags as booleans, on
+    SQLite (executemany) and PostgreSQL (COPY fed by polars) alike."""
+    record = _record(0, LOTHIAN)
+    facts = _facts([record])
+    facts["fact_staffing"] = facts["fact_staffing"].with_columns(
+        pl.Series("vacant_wte", [None, 0.25], dtype=pl.Float64),
+        pl.Series("is_vacant_derived", [False, True]),
+    )
+
+    load_submissions(engine, [record], facts)
+
+    rows = query(
+        _url(engine),
+        "SELECT service_code, funded_wte, vacant_wte, is_vacant_derived, source_row "
+        "FROM fact_staffing ORDER BY service_code",
+    )
+    assert [
+        (r[0], float(r[1]), None if r[2] is None else float(r[2]), bool(r[3]), r[4]) for r in rows
+    ] == [("CPMHT", 2.0, None, False, 5), ("IMH", 2.0, 0.25, True, 6)]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import polars as pl
-from sqlalchemy import Connection, Engine, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, Table, insert, select, tuple_, update
 from sqlalchemy.exc import DBAPIError
 
 from schemas.issues import Issue
@@ -227,8 +227,39 @@ def _write_chunk(
             rows = frame.join(id_map, on=RETURN_INDEX).drop(RETURN_INDEX)
             table = FACT_TABLES[name]
             if rows.height:
-                connection.execute(insert(table), rows.to_dicts())
+                insert_rows(connection, table, rows)
     return {**ids, **new_ids}
+
+
+# COPY reads the text polars writes: NULL is this marker, never a value of a fact column
+# (codes and numbers).
+_COPY_NULL = "\\N"
+
+
+def insert_rows(connection: Connection, table: Table, rows: pl.DataFrame) -> None:
+    """Append `rows` (columns named as the table's) inside the connection's transaction.
+
+    On PostgreSQL, through COPY fed with CSV that polars writes in one call: several times
+    faster than a multi-row INSERT for a backfill's tens of thousands of figures. Elsewhere
+    (SQLite, or PostgreSQL through another driver than psycopg 3), a Core executemany.
+    """
+    if (connection.dialect.name, connection.dialect.driver) != ("postgresql", "psycopg"):
+        connection.execute(insert(table), rows.to_dicts())
+        return
+    quote = connection.dialect.identifier_preparer
+    columns = ", ".join(quote.quote(name) for name in rows.columns)
+    statement = (
+        f"COPY {quote.format_table(table)} ({columns}) FROM STDIN "
+        f"WITH (FORMAT csv, NULL '{_COPY_NULL}')"
+    )
+    driver = connection.connection.driver_connection
+    assert driver is not None  # a live connection inside a transaction
+    dbapi_error = connection.dialect.loaded_dbapi.Error
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.write(rows.write_csv(include_header=False, null_value=_COPY_NULL))
+    except dbapi_error as exc:  # as SQLAlchemy would raise it (IntegrityError, DataError...)
+        raise DBAPIError.instance(statement, None, exc, dbapi_error) from exc
 
 
 def load_submissions(
