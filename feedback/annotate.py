@@ -23,6 +23,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
+from feedback.annotate_xml import Marking, annotate_xml
 from feedback.html_report import shorten
 from feedback.subject import locate, ordered_issues, sheet_key, where
 from schemas.issues import Issue
@@ -68,6 +69,9 @@ def annotate_workbook(
             return None
         if _unpacked_size(workbook, "xl/worksheets/") > max_sheet_bytes:
             return None
+        fast = annotate_xml(workbook, _marking(issues))
+        if fast is not None:
+            return fast
         return _annotate(workbook, suffix == ".xlsm", issues)
     except Exception as error:  # openpyxl fails in many ways on odd files; none may escape
         logger.warning("Could not annotate %r: %s: %s", file_name, type(error).__name__, error)
@@ -136,9 +140,70 @@ def _colour_tab(worksheet: Worksheet, issue: Issue) -> None:
         )
 
 
-def _comment(issues: Sequence[Issue], existing: Any) -> Comment:
+def _comment_lines(issues: Sequence[Issue]) -> list[str]:
     lines = [f"{AUTHOR}:"]
     lines += [f"{'Error' if i.severity == 'error' else 'Warning'}: {i.message}" for i in issues]
+    return lines
+
+
+def _comment_text(issues: Sequence[Issue]) -> str:
+    return _clean("\n".join(_comment_lines(issues)))[:30_000]
+
+
+def _fill_of(issues: Sequence[Issue]) -> str:
+    return ERROR_FILL_RGB if any(i.severity == "error" for i in issues) else WARNING_FILL_RGB
+
+
+def _tab_colour(has_error: bool) -> str:
+    return ERROR_FILL_RGB if has_error else WARNING_FILL_RGB
+
+
+def _summary(issues: Sequence[Issue]) -> str:
+    errors = sum(1 for issue in issues if issue.severity == "error")
+    return (
+        f"{errors} error(s), {len(issues) - errors} warning(s). Errors are filled red and "
+        "warnings amber; hover over a marked cell to read its comment."
+    )
+
+
+_TITLE: Final = "Feedback from the PIMH data team"
+_NOTE: Final = (
+    "A return with any error has not been loaded: correct your original file and send "
+    "the whole return again."
+)
+
+
+def _marking(issues: Sequence[Issue]) -> Marking:
+    """What either writer marks: problems by cell, tab colours, the Feedback sheet."""
+    ordered = ordered_issues(issues)
+    cells: dict[tuple[str, str], list[Issue]] = {}
+    tabs: dict[str, bool] = {}
+    for issue in ordered:
+        location = locate(issue)
+        if location.sheet is None:
+            continue
+        key = sheet_key(location.sheet)
+        tabs[key] = tabs.get(key, False) or issue.severity == "error"
+        if location.coordinate is not None:
+            cells.setdefault((key, location.coordinate), []).append(issue)
+    return Marking(
+        cells=cells,
+        tabs=tabs,
+        issues=ordered,
+        comment=_comment_text,
+        fill=_fill_of,
+        tab_colour=_tab_colour,
+        feedback_title=_TITLE,
+        summary=_summary(ordered),
+        note=_NOTE,
+        headers=_HEADERS,
+        widths=_WIDTHS,
+        author=AUTHOR,
+    )
+
+
+def _comment(issues: Sequence[Issue], existing: Any) -> Comment:
+    lines = _comment_lines(issues)
     if existing is not None and existing.text:
         lines += ["", f"Earlier comment: {existing.text}"]
     text = _clean("\n".join(lines))[:30_000]
@@ -151,17 +216,10 @@ def _comment(issues: Sequence[Issue], existing: Any) -> Comment:
 def _add_feedback_sheet(book: Any, sheets: dict[str, Worksheet], issues: Sequence[Issue]) -> None:
     """A first sheet listing every problem, each linked to its cell where there is one."""
     sheet = book.create_sheet(_free_title(sheets), 0)
-    errors = sum(1 for issue in issues if issue.severity == "error")
-    sheet["A1"] = "Feedback from the PIMH data team"
+    sheet["A1"] = _TITLE
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A2"] = (
-        f"{errors} error(s), {len(issues) - errors} warning(s). Errors are filled red and "
-        "warnings amber; hover over a marked cell to read its comment."
-    )
-    sheet["A3"] = (
-        "A return with any error has not been loaded: correct your original file and send "
-        "the whole return again."
-    )
+    sheet["A2"] = _summary(issues)
+    sheet["A3"] = _NOTE
     for column, (header, width) in enumerate(zip(_HEADERS, _WIDTHS, strict=True), start=1):
         cell = sheet.cell(row=5, column=column, value=header)
         cell.font = Font(bold=True)
