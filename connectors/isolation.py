@@ -12,7 +12,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
@@ -49,7 +49,7 @@ def _unreadable(message: str) -> WorkbookContent:
 def _pool(workers: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     # Workers fork from a server that has already imported the reader: no import per worker.
-    context.set_forkserver_preload(["connectors.workbook", "feedback.annotate"])
+    context.set_forkserver_preload(["connectors.workbook", "feedback.annotate", "intake.received"])
     return ProcessPoolExecutor(workers, mp_context=context)
 
 
@@ -78,6 +78,15 @@ def warm_reader_pool(workers: int) -> None:
 def _shared_pool(workers: int) -> ProcessPoolExecutor:
     warm_reader_pool(workers)
     return _shared[workers]
+
+
+def submit_to_pool(workers: int, work: Callable[..., R], *args: object) -> Future[R]:
+    """`work(*args)` on the shared pool, queued ahead of what is submitted after it.
+
+    For background work that must not run on this process's threads (see
+    `intake.received`). If the pool breaks, the future says so and the caller redoes it.
+    """
+    return _shared_pool(workers).submit(work, *args)
 
 
 def _kill(pool: ProcessPoolExecutor) -> None:

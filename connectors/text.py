@@ -7,6 +7,7 @@ brackets; numbers typed as text (`" 3.5 "`, `"1,200"`, `"£1,200.50"`) are numbe
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import polars as pl
 
@@ -19,8 +20,12 @@ _NOT_ALNUM = re.compile(_NOT_ALNUM_PATTERN)
 _THOUSANDS = r"^\d{1,3}(,\d{3})+(\.\d+)?$"
 
 
+@lru_cache(maxsize=8192)
 def header_keys(text: str) -> frozenset[str]:
-    """Keys a typed header or label may match: with its bracketed unit dropped, or kept."""
+    """Keys a typed header or label may match: with its bracketed unit dropped, or kept.
+
+    Cached: the same few dozen headers and labels recur in every return of a backfill.
+    """
     lowered = text.lower()
     without_unit = _NOT_ALNUM.sub("", _BRACKETED.sub("", lowered))
     with_unit = _NOT_ALNUM.sub("", lowered)

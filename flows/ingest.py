@@ -87,10 +87,10 @@ def find_returns(
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
 def receive_files(
-    landed: Sequence[LandedFile], archive_url: str, received_at: dt.datetime | None
+    landed: Sequence[LandedFile], archive_url: str, received_at: dt.datetime | None, workers: int
 ) -> tuple[list[ReceivedFile], Archiving]:
     """Every file's bytes and fingerprint; its archive copy is written in the background."""
-    return receive_batch(landed, archive_url, received_at)
+    return receive_batch(landed, archive_url, received_at, workers)
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
@@ -207,7 +207,9 @@ def ingest_returns(locations: list[str], settings: Settings | None = None) -> In
     landed, still_changing = find_returns(
         locations, settings.settle_seconds, settings.settle_timeout_seconds
     )
-    received, archiving = receive_files(data(landed), settings.archive_url, settings.arrival_time)
+    received, archiving = receive_files(
+        data(landed), settings.archive_url, settings.arrival_time, settings.reader_processes
+    )
     sorted_files = sort_received(data(received), settings.warehouse_url)
     contents = read_returns(data(sorted_files.new), settings)
     register = read_register(settings.warehouse_url) if sorted_files.new else empty_register()

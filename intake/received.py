@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from connectors.archive import archive, archive_url_for, read_bytes, sha256_of
+from connectors.isolation import submit_to_pool
 from connectors.landing import LandedFile
-
-# Writing a file is mostly waiting on the disk or the object store: a few threads keep
-# that wait off the critical path while the batch is read and validated.
-ARCHIVE_THREADS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,13 +33,13 @@ class Archiving:
     """
 
     archive_root: str
-    pending: list[tuple[ReceivedFile, Future[str]]] = field(default_factory=list)
+    pending: list[tuple[list[ReceivedFile], Future[list[str]]]] = field(default_factory=list)
     failed: list[ReceivedFile] = field(default_factory=list)
 
     def confirm(self) -> None:
-        for item, future in self.pending:
+        for items, future in self.pending:
             if future.exception() is not None:
-                self.failed.append(item)
+                self.failed.extend(items)
         self.pending.clear()
         still: list[ReceivedFile] = []
         for item in self.failed:
@@ -54,6 +51,11 @@ class Archiving:
         if still:
             names = ", ".join(item.landed.file_name for item in still[:5])
             raise OSError(f"{len(still)} received file(s) could not be archived: {names}")
+
+
+def archive_all(archive_root: str, files: list[tuple[str, str, bytes]]) -> list[str]:
+    """Archive (sha256, file name, bytes) triples; picklable, for a worker process."""
+    return [archive(archive_root, sha256, name, data) for sha256, name, data in files]
 
 
 def receive(
@@ -70,12 +72,18 @@ def receive(
 
 
 def receive_batch(
-    landed: Sequence[LandedFile], archive_root: str, received_at: dt.datetime | None = None
+    landed: Sequence[LandedFile],
+    archive_root: str,
+    received_at: dt.datetime | None = None,
+    workers: int = 0,
 ) -> tuple[list[ReceivedFile], Archiving]:
-    """Read and fingerprint every file now; archive them on background threads.
+    """Read and fingerprint every file now; archive them in the background.
 
-    The copies' locations are known at once (the archive is content-addressed); call
-    `Archiving.confirm` before relying on them.
+    The copies are written by the reader's worker processes (`workers` of them), ahead of
+    the reading they queue before: threads here would make every read and every result
+    wait its turn for this process's interpreter lock. With no workers they are written
+    here and now. The copies' locations are known at once (the archive is
+    content-addressed); call `Archiving.confirm` before relying on them.
     """
     now = received_at or dt.datetime.now(dt.UTC)
     received: list[ReceivedFile] = []
@@ -84,14 +92,14 @@ def receive_batch(
         sha256 = sha256_of(data)
         url = archive_url_for(archive_root, sha256, file.file_name)
         received.append(ReceivedFile(key, file, data, sha256, url, now))
-    # Writing starts once reading is done: threads waiting on the disk would otherwise
-    # make every read here wait its turn for the interpreter lock.
     archiving = Archiving(archive_root)
-    writers = ThreadPoolExecutor(ARCHIVE_THREADS, thread_name_prefix="archive")
-    for item in received:
-        future = writers.submit(
-            archive, archive_root, item.sha256, item.landed.file_name, item.data
-        )
-        archiving.pending.append((item, future))
-    writers.shutdown(wait=False)  # the threads finish the queued copies, then end
+    if workers <= 0 or not received:
+        archiving.failed = received  # written by `confirm`, in this process
+        return received, archiving
+    for part in range(workers):
+        items = received[part::workers]
+        if items:
+            triples = [(i.sha256, i.landed.file_name, i.data) for i in items]
+            future = submit_to_pool(workers, archive_all, archive_root, triples)
+            archiving.pending.append((items, future))
     return received, archiving

@@ -281,15 +281,17 @@ def test_the_archive_works_on_any_fsspec_storage() -> None:
         fs.rm(root.removeprefix("memory://"), recursive=True)
 
 
-def test_a_batch_is_archived_in_the_background_and_confirmed(populated: Path) -> None:
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_batch_is_archived_in_the_background_and_confirmed(populated: Path, workers: int) -> None:
     """`receive_batch` gives every file's bytes and archive address at once; after
-    `confirm` every copy is stored byte for byte under its SHA-256."""
+    `confirm` every copy is stored byte for byte under its SHA-256, whether the worker
+    processes wrote them or `confirm` did."""
     from intake.received import receive_batch
 
     landed = discover(str(populated))
     root = str(populated.parent / "archive")
 
-    received, archiving = receive_batch(landed, root)
+    received, archiving = receive_batch(landed, root, workers=workers)
     archiving.confirm()
 
     assert [r.key for r in received] == list(range(len(landed)))
