@@ -65,14 +65,17 @@ class BackgroundApi:
                         )
                     time.sleep(0.05)
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
+        """Stop the server. At exit the command does not wait for it: the server finishes
+        its own shutdown after the command has returned to the shell."""
         if self.process.poll() is None:
             self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            if wait:
+                try:
+                    self.process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait()
         self.log.close()
 
 
@@ -139,7 +142,7 @@ def start_prefect_api() -> BackgroundApi | None:
     api = BackgroundApi(process, f"http://127.0.0.1:{port}/api", log_path, log)
     os.environ["PREFECT_API_URL"] = api.api_url
     _started.append(api)
-    atexit.register(api.stop)
+    atexit.register(api.stop, wait=False)
     return api
 
 
