@@ -185,21 +185,21 @@ def cold_command(
         *(["--register", str(register)] if register else []),
     ]  # fmt: skip
     peak = PeakMemory()
+    # GNU time reports the command's own exact peak (a child forked from this large
+    # process would count this process's pages); the workers' peak is sampled.
+    maxrss = work / "command-maxrss-kb"
+    timed_command = ["/usr/bin/time", "-f", "%M", "-o", str(maxrss), *command]
     start = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-    while True:
-        # wait4 gives the command's own exact peak; the workers' is sampled.
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            break
-        workers = [_rss_mb(child) for child in _descendants(process.pid)]
+    process = subprocess.Popen(timed_command, env=env, stdout=subprocess.DEVNULL)
+    while process.poll() is None:
+        below = _descendants(process.pid)
+        workers = [_rss_mb(child) for child in below[1:]]  # below[0] is pimh itself
         peak.largest_worker = max([peak.largest_worker, *workers])
         time.sleep(0.1)
     seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    peak.command = usage.ru_maxrss // 1024
     if process.returncode:
         raise subprocess.CalledProcessError(process.returncode, command)
+    peak.command = int(maxrss.read_text().split()[-1]) // 1024
     return seconds, peak
 
 
@@ -227,10 +227,12 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
     out.mkdir(parents=True, exist_ok=True)
     from pimh.prefect_env import apply_defaults
 
-    # Prefect's own database for the benchmark: its size (every earlier run's history)
-    # would otherwise weigh on the start-up being measured. It is created once, below,
+    # Prefect's own database for the benchmark, new each run: its size (every earlier
+    # run's history) would otherwise weigh on what is measured. It is created below,
     # before anything is timed: a cold command reuses it, as on a machine in service.
-    os.environ.setdefault("PREFECT_HOME", str(out / "prefect-home"))
+    if "PREFECT_HOME" not in os.environ:
+        shutil.rmtree(out / "prefect-home", ignore_errors=True)  # a young database each run
+        os.environ["PREFECT_HOME"] = str(out / "prefect-home")
     apply_defaults()
     lines = [f"Date: {dt.date.today()}"]
 

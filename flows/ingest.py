@@ -198,6 +198,26 @@ def load_warehouse(outcome: Outcome, warehouse_url: str, chunk_size: int) -> dic
     )
 
 
+# Past this many files (a backfill), the run's artifact lists only those needing attention:
+# Prefect keeps every artifact in its own database, and the warehouse's `submissions`
+# view already records every file's fate.
+ARTIFACT_LISTS_EVERY_FILE_UP_TO = 1_000
+
+
+def _summary_artifact(files: Sequence[FileSummary]) -> None:
+    listed = list(files)
+    description = f"{len(files)} files handled by this ingest run."
+    if len(listed) > ARTIFACT_LISTS_EVERY_FILE_UP_TO:
+        listed = [f for f in files if f.status != "accepted" or f.errors or f.warnings]
+        description += (
+            f" Listed: the {len(listed)} needing attention; every file's fate is in the "
+            "warehouse's `submissions` view."
+        )
+    create_table_artifact(
+        key="ingest-summary", table=[asdict(f) for f in listed], description=description
+    )
+
+
 @flow(name="ingest-returns", log_prints=False)
 def ingest_returns(locations: list[str], settings: Settings | None = None) -> IngestResult:
     """Validate and load every settled file under `locations`; report every file's fate."""
@@ -222,9 +242,5 @@ def ingest_returns(locations: list[str], settings: Settings | None = None) -> In
     write_annotated_copies(data(copies))
     files = summarise(outcome.records, sorted_files.already_processed, submission_ids)
     if files:
-        create_table_artifact(
-            key="ingest-summary",
-            table=[asdict(f) for f in files],
-            description=f"{len(files)} files handled by this ingest run.",
-        )
+        _summary_artifact(files)
     return IngestResult(files=files, still_changing=[f.url for f in still_changing])

@@ -548,3 +548,31 @@ def test_feedback_is_written_for_returns_with_issues_only(mixed_batch: MixedBatc
         b=FIFE,
     )
     assert recorded == [(fife.feedback,)]
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_backfill_artifact_lists_only_files_needing_attention(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past the threshold the run's artifact lists the files needing attention alone, and
+    its description says where every file's fate is."""
+    from prefect.artifacts import Artifact
+
+    import flows.ingest as ingest_flow
+    from intake.summary import FileSummary
+
+    monkeypatch.setattr(ingest_flow, "ARTIFACT_LISTS_EVERY_FILE_UP_TO", 3)
+    files = [
+        FileSummary(f"/l/S08000024/clean {i}.xlsx", "S08000024", "accepted", 0, 0, None, i)
+        for i in range(4)
+    ]
+    files.append(FileSummary("/l/S08000029/bad.xlsx", "S08000029", "rejected", 2, 0, "f", None))
+
+    ingest_flow._summary_artifact(files)
+
+    artifact = Artifact.get("ingest-summary")
+    assert artifact is not None
+    assert "bad.xlsx" in str(artifact.data)
+    assert "clean 1.xlsx" not in str(artifact.data)
+    assert "5 files handled" in (artifact.description or "")
+    assert "`submissions`" in (artifact.description or "")
