@@ -265,12 +265,10 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
         f"{peak.command} MB (largest reader worker {peak.largest_worker} MB)"
     )
 
-    from flows.ingest import ingest_returns
-    from pimh.settings import Settings
-
+    # Prefect up, and every process warm (readers, validation): one quarter, untimed.
     warm = fresh(out, "warm")
     warm.mkdir(parents=True)
-    ingest_returns([], Settings(warehouse_url=f"sqlite:///{warm / 'w.db'}"))  # Prefect up
+    steady_state(landing_for(out, 1), f"sqlite:///{warm / 'warehouse.db'}", warm)
     work = fresh(out, "steady")
     work.mkdir(parents=True)
     n, seconds = steady_state(landing, f"sqlite:///{work / 'warehouse.db'}", work)

@@ -65,17 +65,16 @@ class BackgroundApi:
                         )
                     time.sleep(0.05)
 
-    def stop(self, wait: bool = True) -> None:
-        """Stop the server. At exit the command does not wait for it: the server finishes
-        its own shutdown after the command has returned to the shell."""
+    def stop(self) -> None:
+        """Stop the server and wait for it: a server still shutting down would hold
+        Prefect's database while the next command's server starts."""
         if self.process.poll() is None:
             self.process.terminate()
-            if wait:
-                try:
-                    self.process.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    self.process.kill()
-                    self.process.wait()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         self.log.close()
 
 
@@ -142,7 +141,7 @@ def start_prefect_api() -> BackgroundApi | None:
     api = BackgroundApi(process, f"http://127.0.0.1:{port}/api", log_path, log)
     os.environ["PREFECT_API_URL"] = api.api_url
     _started.append(api)
-    atexit.register(api.stop, wait=False)
+    atexit.register(api.stop)
     return api
 
 
