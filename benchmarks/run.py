@@ -185,21 +185,25 @@ def cold_command(
         *(["--register", str(register)] if register else []),
     ]  # fmt: skip
     peak = PeakMemory()
-    # GNU time reports the command's own exact peak (a child forked from this large
-    # process would count this process's pages); the workers' peak is sampled.
+    # GNU time, where installed, reports the command's own exact peak (a child forked
+    # from this large process would count this process's pages); the rest is sampled.
     maxrss = work / "command-maxrss-kb"
-    timed_command = ["/usr/bin/time", "-f", "%M", "-o", str(maxrss), *command]
+    gnu_time = Path("/usr/bin/time").exists()
+    if gnu_time:
+        command = ["/usr/bin/time", "-f", "%M", "-o", str(maxrss), *command]
     start = time.perf_counter()
-    process = subprocess.Popen(timed_command, env=env, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     while process.poll() is None:
-        below = _descendants(process.pid)
+        below = _descendants(process.pid) if gnu_time else [process.pid, *_descendants(process.pid)]
+        peak.command = max(peak.command, _rss_mb(below[0]) if below else 0)
         workers = [_rss_mb(child) for child in below[1:]]  # below[0] is pimh itself
         peak.largest_worker = max([peak.largest_worker, *workers])
         time.sleep(0.1)
     seconds = time.perf_counter() - start
     if process.returncode:
         raise subprocess.CalledProcessError(process.returncode, command)
-    peak.command = int(maxrss.read_text().split()[-1]) // 1024
+    if gnu_time:  # exact, where the sampled figure may miss a short peak
+        peak.command = int(maxrss.read_text().split()[-1]) // 1024
     return seconds, peak
 
 
