@@ -17,13 +17,12 @@ from pathlib import PurePath
 from typing import Any, Final
 
 from openpyxl import load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from feedback.annotate_xml import Marking, annotate_xml
+from feedback.annotate_xml import Marking, annotate_xml, clean_text, feedback_sheet_title
 from feedback.html_report import shorten
 from feedback.subject import locate, ordered_issues, sheet_key, where
 from schemas.issues import Issue
@@ -31,7 +30,6 @@ from schemas.issues import Issue
 logger = logging.getLogger(__name__)
 
 AUTHOR: Final = "PIMH data team"
-FEEDBACK_SHEET: Final = "Feedback"
 # Excel's own "Bad" and "Neutral" cell-style fills, which reporters already recognise.
 ERROR_FILL_RGB: Final = "FFFFC7CE"
 WARNING_FILL_RGB: Final = "FFFFEB9C"
@@ -147,7 +145,7 @@ def _comment_lines(issues: Sequence[Issue]) -> list[str]:
 
 
 def _comment_text(issues: Sequence[Issue]) -> str:
-    return _clean("\n".join(_comment_lines(issues)))[:30_000]
+    return clean_text("\n".join(_comment_lines(issues)))[:30_000]
 
 
 def _fill_of(issues: Sequence[Issue]) -> str:
@@ -206,7 +204,7 @@ def _comment(issues: Sequence[Issue], existing: Any) -> Comment:
     lines = _comment_lines(issues)
     if existing is not None and existing.text:
         lines += ["", f"Earlier comment: {existing.text}"]
-    text = _clean("\n".join(lines))[:30_000]
+    text = clean_text("\n".join(lines))[:30_000]
     comment = Comment(text, AUTHOR)
     comment.width = 320
     comment.height = min(600, 40 + 20 * sum(1 + len(line) // 45 for line in lines))
@@ -215,7 +213,7 @@ def _comment(issues: Sequence[Issue], existing: Any) -> Comment:
 
 def _add_feedback_sheet(book: Any, sheets: dict[str, Worksheet], issues: Sequence[Issue]) -> None:
     """A first sheet listing every problem, each linked to its cell where there is one."""
-    sheet = book.create_sheet(_free_title(sheets), 0)
+    sheet = book.create_sheet(feedback_sheet_title(sheets), 0)
     sheet["A1"] = _TITLE
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A2"] = _summary(issues)
@@ -251,21 +249,8 @@ def _link(cell: Any, issue: Issue, sheets: dict[str, Worksheet]) -> None:
     cell.style = "Hyperlink"
 
 
-def _free_title(sheets: dict[str, Worksheet]) -> str:
-    """`Feedback`, unless the reporter already has a sheet of that name (any case)."""
-    title, number = FEEDBACK_SHEET, 1
-    while sheet_key(title) in sheets:
-        number += 1
-        title = f"{FEEDBACK_SHEET} {number}"
-    return title
-
-
 def _text(cell: Any, value: str) -> None:
     """Write untrusted text as text: never as a formula, never with XML-illegal characters."""
     if value:
-        cell.value = _clean(value)
+        cell.value = clean_text(value)
         cell.data_type = "s"
-
-
-def _clean(text: str) -> str:
-    return str(ILLEGAL_CHARACTERS_RE.sub("", text))

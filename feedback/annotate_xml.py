@@ -20,12 +20,13 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 from xml.sax.saxutils import escape
 
 from lxml import etree
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from feedback.html_report import shorten
 from feedback.subject import Location, locate, sheet_key, where
@@ -447,15 +448,13 @@ def _text_cell(reference: str, text: str, style: int | None = None) -> str:
     style_attribute = f' s="{style}"' if style is not None else ""
     return (
         f'<c r="{reference}" t="inlineStr"{style_attribute}><is>'
-        f'<t xml:space="preserve">{escape(_clean(text))}</t></is></c>'
+        f'<t xml:space="preserve">{escape(clean_text(text))}</t></is></c>'
     )
 
 
-_ILLEGAL: Final = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
-
-
-def _clean(text: str) -> str:
-    return _ILLEGAL.sub("", text)
+def clean_text(text: str) -> str:
+    """Text safe in a cell: without the control characters XML cannot hold."""
+    return str(ILLEGAL_CHARACTERS_RE.sub("", text))
 
 
 def _column(number: int) -> str:
@@ -495,7 +494,7 @@ def _feedback_sheet_xml(marking: Marking, styles: _Styles, sheet_names: dict[str
             links.append(
                 f'<hyperlink ref="B{number}" '
                 f'location="{escape(quoted, {chr(34): "&quot;"})}!{location.coordinate or "A1"}" '
-                f'display="{escape(_clean(where(issue)), {chr(34): "&quot;"})}"/>'
+                f'display="{escape(clean_text(where(issue)), {chr(34): "&quot;"})}"/>'
             )
     columns = "".join(
         f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
@@ -535,7 +534,7 @@ def _add_feedback_sheet(  # noqa: PLR0917 - the parts a new sheet touches
                      Target=posixpath.relpath(path, "xl"))  # fmt: skip
     sheet_id = 1 + max((int(s.get("sheetId", "0")) for s in sheets), default=0)
     entry = etree.Element(_m("sheet"))
-    entry.set("name", _sheet_title(names))
+    entry.set("name", feedback_sheet_title(names))
     entry.set("sheetId", str(sheet_id))
     entry.set(f"{{{REL}}}id", rel_id)
     sheets.insert(0, entry)
@@ -553,8 +552,11 @@ def _add_feedback_sheet(  # noqa: PLR0917 - the parts a new sheet touches
     _override(types, f"/{path}", _WORKSHEET_TYPE)
 
 
-def _sheet_title(names: dict[str, str]) -> str:
-    """`Feedback`, unless the reporter already has a sheet of that name (any case)."""
+def feedback_sheet_title(names: Iterable[str]) -> str:
+    """`Feedback`, unless the reporter already has a sheet of that name (any case).
+
+    `names` are the workbook's sheet names as `sheet_key` gives them."""
+    names = set(names)
     title, number = "Feedback", 1
     while sheet_key(title) in names:
         number += 1
