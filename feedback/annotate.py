@@ -67,10 +67,11 @@ def annotate_workbook(
             return None
         if _unpacked_size(workbook, "xl/worksheets/") > max_sheet_bytes:
             return None
-        fast = annotate_xml(workbook, _marking(issues))
+        marking = _marking(issues)
+        fast = annotate_xml(workbook, marking)
         if fast is not None:
             return fast
-        return _annotate(workbook, suffix == ".xlsm", issues)
+        return _annotate(workbook, suffix == ".xlsm", marking)
     except Exception as error:  # openpyxl fails in many ways on odd files; none may escape
         logger.warning("Could not annotate %r: %s: %s", file_name, type(error).__name__, error)
         return None
@@ -88,36 +89,30 @@ def _unpacked_size(workbook: bytes, prefix: str = "") -> int:
         return sum(m.file_size for m in archive.infolist() if m.filename.startswith(prefix))
 
 
-def _annotate(workbook: bytes, keep_vba: bool, issues: Sequence[Issue]) -> bytes:
+def _annotate(workbook: bytes, keep_vba: bool, marking: Marking) -> bytes:
+    """The general writer, through openpyxl, of the same `Marking` as `annotate_xml`."""
     book = load_workbook(io.BytesIO(workbook), keep_vba=keep_vba)
     sheets: dict[str, Worksheet] = {}
     for worksheet in book.worksheets:
         if isinstance(worksheet, Worksheet):  # chartsheets have no cells to mark
             sheets.setdefault(sheet_key(worksheet.title), worksheet)
-    ordered = ordered_issues(issues)
-    _mark_cells(sheets, ordered)
-    _add_feedback_sheet(book, sheets, ordered)
+    _mark_cells(sheets, marking)
+    _add_feedback_sheet(book, sheets, marking.issues)
     output = io.BytesIO()
     book.save(output)
     return output.getvalue()
 
 
-def _mark_cells(sheets: dict[str, Worksheet], issues: Sequence[Issue]) -> None:
+def _mark_cells(sheets: dict[str, Worksheet], marking: Marking) -> None:
     """Fill and comment each cell once, with every message about it; errors win the fill."""
-    by_cell: dict[tuple[str, str], list[Issue]] = {}
-    for issue in issues:
-        location = locate(issue)
-        worksheet = sheets.get(sheet_key(location.sheet or ""))
-        if worksheet is None:
+    for key, has_error in marking.tabs.items():
+        if key in sheets:
+            _colour_tab(sheets[key], has_error)
+    for (key, coordinate), cell_issues in marking.cells.items():
+        if key not in sheets:
             continue
-        _colour_tab(worksheet, issue)
-        if location.coordinate is not None:
-            key = (sheet_key(worksheet.title), location.coordinate)
-            by_cell.setdefault(key, []).append(issue)
-    for (sheet, coordinate), cell_issues in by_cell.items():
-        cell = _writable_cell(sheets[sheet], coordinate)
-        has_error = any(issue.severity == "error" for issue in cell_issues)
-        colour = ERROR_FILL_RGB if has_error else WARNING_FILL_RGB
+        cell = _writable_cell(sheets[key], coordinate)
+        colour = marking.fill(cell_issues)
         cell.fill = PatternFill(fill_type="solid", start_color=colour, end_color=colour)
         cell.comment = _comment(cell_issues, cell.comment)
 
@@ -130,12 +125,11 @@ def _writable_cell(worksheet: Worksheet, coordinate: str) -> Any:
     return worksheet[coordinate]
 
 
-def _colour_tab(worksheet: Worksheet, issue: Issue) -> None:
-    """Colour the sheet tab too, so a reporter sees which sheets need attention."""
-    if issue.severity == "error" or worksheet.sheet_properties.tabColor is None:
-        worksheet.sheet_properties.tabColor = (
-            ERROR_FILL_RGB if issue.severity == "error" else WARNING_FILL_RGB
-        )
+def _colour_tab(worksheet: Worksheet, has_error: bool) -> None:
+    """Colour the sheet tab too, so a reporter sees which sheets need attention; a warning
+    leaves alone a colour the reporter chose."""
+    if has_error or worksheet.sheet_properties.tabColor is None:
+        worksheet.sheet_properties.tabColor = _tab_colour(has_error)
 
 
 def _comment_lines(issues: Sequence[Issue]) -> list[str]:

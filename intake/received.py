@@ -58,19 +58,6 @@ def archive_all(archive_root: str, files: list[tuple[str, str, bytes]]) -> list[
     return [archive(archive_root, sha256, name, data) for sha256, name, data in files]
 
 
-def receive(
-    key: int, landed: LandedFile, archive_root: str, received_at: dt.datetime | None = None
-) -> ReceivedFile:
-    """Read the file once, fingerprint it and keep it in the archive before anything else.
-
-    `received_at` defaults to now; a backfill of history may give the known arrival time.
-    """
-    data = read_bytes(landed.url)
-    sha256 = sha256_of(data)
-    stored = archive(archive_root, sha256, landed.file_name, data)
-    return ReceivedFile(key, landed, data, sha256, stored, received_at or dt.datetime.now(dt.UTC))
-
-
 def receive_batch(
     landed: Sequence[LandedFile],
     archive_root: str,

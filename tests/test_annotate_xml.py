@@ -114,7 +114,7 @@ def test_both_writers_show_the_reporter_the_same_thing(
     }[source]()
 
     fast = annotate_xml(workbook, _marking(issues))
-    general = _annotate(workbook, False, issues)
+    general = _annotate(workbook, False, _marking(issues))
 
     assert fast is not None, "an ordinary workbook takes the fast path"
     assert _view(fast) == _view(general)
