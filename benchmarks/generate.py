@@ -12,13 +12,14 @@ import argparse
 import random
 from pathlib import Path
 
+from domain.periods import FIRST_PROGRAMME_YEAR, QUARTERS
+from domain.reference import BOARDS
 from samples.board_returns import Quirks, Row, realistic_board_return, write_board_return
 from samples.third_sector_demo import RegisterEntry, demo_register, write_register
 from samples.third_sector_returns import (
     realistic_third_sector_return,
     write_third_sector_return,
 )
-from schemas.reference import BOARDS, FIRST_PROGRAMME_YEAR, QUARTERS
 
 QUIRKS = (
     Quirks(),

@@ -113,9 +113,9 @@ def steady_state(landing: Path, warehouse_url: str, work: Path) -> tuple[int, fl
 
     The register is loaded first, as the data team loads it before a backfill.
     """
+    from config.settings import Settings
     from flows.ingest import ingest_returns
     from pimh.prefect_server import temporary_server_settings
-    from pimh.settings import Settings
     from warehouse.engine import cached_warehouse
     from warehouse.register_load import load_register
 

@@ -18,9 +18,10 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import TypeVar, cast
 
-from connectors.workbook import WorkbookContent, extract_workbook, extract_workbooks
-from schemas.issues import file_problem
-from schemas.layouts import TemplateLayout
+from connectors.workbook import extract_workbook, extract_workbooks
+from domain.issues import file_problem
+from domain.layouts import TemplateLayout
+from domain.workbook import WorkbookContent
 
 _CRASHED = (
     "The workbook could not be read: opening it stopped the reader. It may be damaged or "

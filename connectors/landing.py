@@ -10,25 +10,13 @@ from __future__ import annotations
 import posixpath
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from fsspec import AbstractFileSystem
 from fsspec.core import url_to_fs
 
-from schemas.reference import is_reporter_code
-
-
-@dataclass(frozen=True, slots=True)
-class LandedFile:
-    """A file found in a landing area, and the reporter folder it sits in (None: outside)."""
-
-    url: str
-    landing_root: str
-    folder: str
-    reporter_code: str | None
-    file_name: str
-    size: int
+from domain.records import LandedFile
+from domain.reference import is_reporter_code
 
 
 def _ignored(relative: str) -> bool:

@@ -16,11 +16,13 @@ from typing import Final
 
 import polars as pl
 
-from connectors.text import header_key_columns, header_keys
-from schemas.issues import Issue, column_letter
-from schemas.layouts import ColumnLayout, SheetLayout
+from connectors.text import header_key_columns
+from domain.cells import column_letter
+from domain.headers import header_keys
+from domain.issues import Issue
+from domain.layouts import ColumnLayout, SheetLayout
+from domain.workbook import SHEET_ROW, SheetTable
 
-SHEET_ROW: Final = "sheet_row"
 _GRID: Final = "__grid"
 _ROW: Final = "__row"
 _FIRST: Final = "__first"
@@ -34,29 +36,6 @@ class Grid:
 
     frame: pl.DataFrame
     first_column: int  # 0-based index in the sheet of the frame's first column
-
-
-@dataclass(slots=True)
-class SheetTable:
-    """One data sheet's table: string cells by column key, plus `sheet_row`.
-
-    The rows may live in a frame shared by every table located in the same batch (one
-    object to pickle back from a worker, not thousands); `frame` is this table's slice.
-    """
-
-    sheet: str
-    rows: pl.DataFrame
-    letters: dict[str, str]
-    total: dict[str, str | None] | None = None
-    total_row: int | None = None
-    start: int = 0
-    length: int | None = None
-
-    @property
-    def frame(self) -> pl.DataFrame:
-        if self.length is None:
-            return self.rows
-        return self.rows.slice(self.start, self.length)
 
 
 @dataclass(slots=True)
@@ -281,4 +260,4 @@ def locate_tables(layout: SheetLayout, grids: Sequence[Grid]) -> list[Located]:
     return located
 
 
-__all__ = ["SHEET_ROW", "Grid", "Located", "SheetTable", "locate_tables"]
+__all__ = ["Grid", "Located", "locate_tables"]

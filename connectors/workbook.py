@@ -1,49 +1,27 @@
 """Reading a return workbook into tidy string tables that remember their cells.
 
-Every figure is kept as the text calamine gives so that the schemas, not the parser,
-decide what a number is, and every row keeps its sheet row so problems can name cells.
+Every figure is kept as the text calamine gives (`domain.workbook` says why), and every
+row keeps its sheet row so problems can name cells.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import fastexcel
 import polars as pl
 
-from connectors.locate import SHEET_ROW, Grid, Located, SheetTable, locate_tables
+from connectors.locate import Grid, Located, locate_tables
 from connectors.sniff import UnreadableWorkbookError, sniff_workbook
-from connectors.text import header_keys
-from schemas.issues import Issue, cell_reference, column_letter, file_problem
-from schemas.layouts import SheetLayout, TemplateLayout
+from domain.cells import column_letter
+from domain.headers import header_keys
+from domain.issues import file_problem
+from domain.layouts import SheetLayout, TemplateLayout
+from domain.workbook import CoverField, WorkbookContent
 
 # Cover labels that tell which template a workbook claims to be.
 _TEMPLATE_KEYS = header_keys("Template")
 _VERSION_KEYS = header_keys("Template version")
-
-
-class CoverField(NamedTuple):
-    """A Cover value and its cell (a tuple: thousands cross from worker processes)."""
-
-    value: str | None
-    cell: str
-
-
-@dataclass(slots=True)
-class WorkbookContent:
-    """What could be read from one workbook, and the problems met reading it."""
-
-    template_name: str | None = None
-    template_version: str | None = None
-    cover: dict[str, CoverField] = field(default_factory=dict)
-    sheets: dict[str, SheetTable] = field(default_factory=dict)
-    issues: list[Issue] = field(default_factory=list)
-
-    @property
-    def readable(self) -> bool:
-        return not any(issue.is_error and issue.cell is None for issue in self.issues)
 
 
 def _clean(value: object) -> str | None:
@@ -230,14 +208,3 @@ def _gather(
             continue
         grid, first_column = _grid(reader, actual)
         gathered.setdefault((name, sheet_layout.name), []).append((index, Grid(grid, first_column)))
-
-
-__all__ = [
-    "SHEET_ROW",
-    "CoverField",
-    "SheetTable",
-    "WorkbookContent",
-    "cell_reference",
-    "extract_workbook",
-    "extract_workbooks",
-]

@@ -51,6 +51,9 @@ import polars.selectors as cs
 from sqlalchemy import Connection, Date, DateTime, column, text
 from sqlalchemy.types import TypeEngine
 
+from domain.layouts import PEOPLE_COLUMNS
+from domain.periods import Period
+from domain.reference import SERVICES
 from extracts.disclosure import (
     SUPPRESSED,
     TOTAL_LABEL,
@@ -58,8 +61,6 @@ from extracts.disclosure import (
     suppress_table,
     withhold_percentages,
 )
-from schemas.layouts import PEOPLE_COLUMNS
-from schemas.reference import QUARTERS, SERVICES, parse_financial_year
 
 # --- what is published ----------------------------------------------------------------------
 
@@ -108,39 +109,6 @@ _SERVICE_ORDER: Final = pl.Enum(list(SERVICES))
 
 
 # --- the quarter --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Period:
-    """A reporting quarter, checked for form (whether it has begun is the warehouse's call)."""
-
-    financial_year: str
-    quarter: str
-
-    @classmethod
-    def parse(cls, financial_year: str, quarter: str) -> Period:
-        """The quarter named on a command line; ValueError in plain English if malformed."""
-        year, name = financial_year.strip(), quarter.strip().upper()
-        if parse_financial_year(year) is None:
-            raise ValueError(
-                f"'{financial_year}' is not a financial year: write it like 2022-23 "
-                "(April 2022 to March 2023)."
-            )
-        if name not in QUARTERS:
-            raise ValueError(f"'{quarter}' is not a quarter: use Q1, Q2, Q3 or Q4.")
-        return cls(year, name)
-
-    def __str__(self) -> str:
-        return f"{self.financial_year} {self.quarter}"
-
-    @property
-    def slug(self) -> str:
-        """The quarter as file names carry it: ``2022-23_Q1``."""
-        return f"{self.financial_year}_{self.quarter}"
-
-    @property
-    def params(self) -> dict[str, str]:
-        return {"year": self.financial_year, "quarter": self.quarter}
 
 
 class QuarterNotBegunError(LookupError):

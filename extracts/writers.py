@@ -24,9 +24,10 @@ from typing import IO, Final
 import polars as pl
 from xlsxwriter import Workbook
 
+from domain.periods import Period
 from extracts.disclosure import SMALLEST_SHOWN
 from extracts.neutralise import neutralise_text
-from extracts.publish import TABLES, Period, Publication
+from extracts.publish import TABLES, Publication
 
 XLSX_SHEET_LIMIT: Final = 31
 """Excel refuses longer sheet names."""

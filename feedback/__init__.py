@@ -6,12 +6,11 @@ workbook allows it, a copy of their own workbook with the problems marked in pla
 
 from feedback.annotate import annotate_workbook
 from feedback.html_report import render_html_report
-from feedback.subject import FeedbackSubject, Location, locate, ordered_issues
+from feedback.subject import FeedbackSubject, locate, ordered_issues
 from feedback.writer import write_feedback
 
 __all__ = [
     "FeedbackSubject",
-    "Location",
     "annotate_workbook",
     "locate",
     "ordered_issues",

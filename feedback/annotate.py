@@ -22,10 +22,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
+from domain.issues import Issue
 from feedback.annotate_xml import Marking, annotate_xml, clean_text, feedback_sheet_title
 from feedback.html_report import shorten
 from feedback.subject import locate, ordered_issues, sheet_key, where
-from schemas.issues import Issue
 
 logger = logging.getLogger(__name__)
 

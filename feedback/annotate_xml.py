@@ -28,9 +28,10 @@ from xml.sax.saxutils import escape
 from lxml import etree
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from domain.cells import CellLocation
+from domain.issues import Issue
 from feedback.html_report import shorten
-from feedback.subject import Location, locate, sheet_key, where
-from schemas.issues import Issue
+from feedback.subject import locate, sheet_key, where
 
 MAIN: Final = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL: Final = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -478,7 +479,7 @@ def _feedback_sheet_xml(marking: Marking, styles: _Styles, sheet_names: dict[str
     ]
     links = []
     for number, issue in enumerate(marking.issues, start=6):
-        location: Location = locate(issue)
+        location: CellLocation = locate(issue)
         target_sheet = sheet_names.get(sheet_key(location.sheet or ""))
         cells = [
             _text_cell(f"A{number}", "Error" if issue.severity == "error" else "Warning"),

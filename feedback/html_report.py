@@ -14,9 +14,9 @@ from typing import Final
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from domain.issues import Issue
+from domain.reference import BOARDS
 from feedback.subject import FeedbackSubject, locate, ordered_issues, where
-from schemas.issues import Issue
-from schemas.reference import BOARDS
 
 TEMPLATE_NAMES: Final[dict[str, str]] = {
     "BQR": "Board Quarterly Return",

@@ -16,10 +16,10 @@ from typing import Final
 
 import fsspec
 
+from domain.issues import Issue
 from feedback.annotate import annotate_workbook
 from feedback.html_report import render_html_report
 from feedback.subject import FeedbackSubject
-from schemas.issues import Issue
 
 UNASSIGNED: Final = "_unassigned"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+", re.ASCII)

@@ -18,22 +18,24 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
+from config.settings import Settings
 from connectors.isolation import extract_many, map_isolated, warm_reader_pool
-from connectors.landing import LandedFile, discover, settled
-from connectors.workbook import WorkbookContent
+from connectors.landing import discover, settled
+from domain.records import LandedFile, ReceivedFile, SubmissionRecord
+from domain.reference import BOARDS
+from domain.register import empty_register
+from domain.workbook import WorkbookContent
 from feedback.annotate import annotate_job
 from feedback.subject import FeedbackSubject
 from feedback.writer import write_annotated_copy, write_html_report
 from intake.outcome import RETURN_LAYOUTS, Outcome, decide
-from intake.received import Archiving, ReceivedFile, receive_batch
+from intake.received import Archiving, receive_batch
 from intake.summary import FileSummary, feedback_root_for, summarise
 from intake.triage import Triage, triage
-from pimh.settings import Settings
-from schemas.reference import BOARDS
 from warehouse.engine import cached_warehouse
-from warehouse.load import SubmissionRecord, known_files, load_submissions
+from warehouse.load import known_files, load_submissions
 from warehouse.migrate import upgrade
-from warehouse.register import all_register_versions, empty_register
+from warehouse.register import all_register_versions
 
 # Storage and database are the outside world: worth retrying, with growing delays.
 T = TypeVar("T")

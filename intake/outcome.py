@@ -12,20 +12,18 @@ from typing import Final
 
 import polars as pl
 
-from connectors.workbook import WorkbookContent
-from intake.received import ReceivedFile
+from domain.issues import Issue, file_problem
+from domain.layouts import BQR, TSR
+from domain.records import RETURN_INDEX, ReceivedFile, SubmissionRecord
+from domain.reference import BOARDS, BQR_TEMPLATE_NAME, TSR_TEMPLATE_NAME
+from domain.register import empty_register
+from domain.workbook import WorkbookContent
 from intake.triage import Triage
 from schemas.batch import ReturnInput, ValidatedBatch
-from schemas.issues import Issue, file_problem
-from schemas.layouts import BQR, TSR
-from schemas.prepare import RETURN_INDEX
-from schemas.reference import BOARDS, BQR_TEMPLATE_NAME, TSR_TEMPLATE_NAME
 from schemas.validate_bqr import validate_board_returns
 from schemas.validate_tsr import validate_third_sector_returns
 from transforms.bqr_facts import board_facts
 from transforms.tsr_facts import third_sector_facts
-from warehouse.load import SubmissionRecord
-from warehouse.register import empty_register
 
 # The templates the reader knows, by the name on their Cover sheet.
 RETURN_LAYOUTS = {BQR_TEMPLATE_NAME: BQR, TSR_TEMPLATE_NAME: TSR}

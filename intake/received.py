@@ -9,17 +9,7 @@ from dataclasses import dataclass, field
 
 from connectors.archive import archive, archive_url_for, read_bytes, sha256_of
 from connectors.isolation import submit_to_pool
-from connectors.landing import LandedFile
-
-
-@dataclass(frozen=True, slots=True)
-class ReceivedFile:
-    key: int
-    landed: LandedFile
-    data: bytes
-    sha256: str
-    archive_url: str
-    received_at: dt.datetime
+from domain.records import LandedFile, ReceivedFile
 
 
 @dataclass(slots=True)

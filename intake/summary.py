@@ -6,8 +6,7 @@ import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from intake.received import ReceivedFile
-from warehouse.load import SubmissionRecord
+from domain.records import ReceivedFile, SubmissionRecord
 
 
 @dataclass(frozen=True, slots=True)

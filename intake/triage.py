@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from intake.received import ReceivedFile
+from domain.records import ReceivedFile
 
 
 @dataclass(slots=True)

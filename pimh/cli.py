@@ -13,13 +13,13 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from config.settings import Settings
 from pimh.prefect_env import apply_defaults
 from pimh.prefect_server import (
     start_prefect_api,
     temporary_server_settings,
     wait_for_prefect_api,
 )
-from pimh.settings import Settings
 
 if TYPE_CHECKING:
     from flows.ingest import IngestResult

@@ -22,12 +22,12 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
-from pimh.settings import Settings
+from config.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-    from extracts.publish import Period
+    from domain.periods import Period
 
 # polars, alembic and the extract writers are imported by the commands that use them: every
 # other `pimh` command starts without them (about 0.3 s).
@@ -74,7 +74,7 @@ def _fail(message: str) -> NoReturn:
 
 
 def _period(year: str, quarter: str) -> Period:
-    from extracts.publish import Period
+    from domain.periods import Period
 
     try:
         return Period.parse(year, quarter)

@@ -16,8 +16,8 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from pimh.settings import Settings
-from schemas.reference import QUARTERS, quarter_bounds
+from config.settings import Settings
+from domain.periods import QUARTERS, Period, quarter_label
 
 if TYPE_CHECKING:
     from warehouse.register_load import RegisterLoadResult
@@ -44,21 +44,12 @@ def in_force_date(year: str | None, quarter: str | None) -> dt.date | None:
     if year is None or quarter is None:
         raise ValueError("Give both --from-year and --from-quarter, or neither.")
     try:
-        return quarter_bounds(year.strip(), quarter.strip().upper())[0]
+        return Period.parse(year, quarter).bounds[0]
     except ValueError:
         raise ValueError(
             f"'{year} {quarter}' is not a reporting period: give a financial year such as "
             f"2023-24 and a quarter ({', '.join(QUARTERS)})."
         ) from None
-
-
-def quarter_label(day: dt.date) -> str:
-    """`1 April 2023 (2023-24 Q1)`; the quarter only when the date starts one."""
-    text = f"{day.day} {day:%B %Y}"
-    start_year = day.year if day.month >= 4 else day.year - 1
-    quarter = f"Q{(day.month - 4) % 12 // 3 + 1}"
-    year = f"{start_year}-{(start_year + 1) % 100:02d}"
-    return f"{text} ({year} {quarter})" if quarter_bounds(year, quarter)[0] == day else text
 
 
 def _unreachable(exc: Exception, url: str) -> str:

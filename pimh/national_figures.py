@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, text
 
-from schemas.reference import FUNDS, OUTCOMES
+from domain.reference import FUNDS, OUTCOMES
 
 
 def _rows(engine: Engine, sql: str, year: str, quarter: str) -> list[tuple[object, ...]]:

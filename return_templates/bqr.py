@@ -11,6 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
+from domain.cells import column_letter
+from domain.reference import (
+    BOARDS,
+    BQR_TEMPLATE_NAME,
+    MBU_HOST_BOARDS,
+    SERVICES,
+    STAFF_GROUPS,
+    TEMPLATE_VERSION,
+)
 from return_templates.common import (
     COVER_FIRST_LABEL_ROW,
     HEADER_ROW,
@@ -24,15 +33,6 @@ from return_templates.common import (
     with_error,
     write_cover,
     write_data_sheet,
-)
-from schemas.issues import column_letter
-from schemas.reference import (
-    BOARDS,
-    BQR_TEMPLATE_NAME,
-    MBU_HOST_BOARDS,
-    SERVICES,
-    STAFF_GROUPS,
-    TEMPLATE_VERSION,
 )
 
 _SERVICE_HELP: Final = "Choose the service code from the list: one row per service you run."

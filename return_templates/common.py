@@ -17,7 +17,7 @@ from typing import Any, Final, Literal
 
 import xlsxwriter
 
-from schemas.reference import QUARTERS, parse_financial_year, quarter_bounds
+from domain.periods import Period, quarter_bounds
 
 ColumnKind = Literal[
     "service",
@@ -73,14 +73,11 @@ Validation = dict[str, Any]
 
 
 def check_period(financial_year: str, quarter: str) -> None:
-    """Refuse a period the reader would refuse, before anyone fills a template in for it."""
-    if parse_financial_year(financial_year) is None:
-        raise ValueError(
-            f"{financial_year!r} is not a financial year: write it like 2022-23 "
-            "(the year it starts, a hyphen, the last two digits of the next year)."
-        )
-    if quarter not in QUARTERS:
-        raise ValueError(f"{quarter!r} is not a quarter: use one of {', '.join(QUARTERS)}.")
+    """Refuse a period the reader would refuse, before anyone fills a template in for it.
+
+    A blank prints its period on the Cover, so only the canonical form (`2022-23`, `Q1`)
+    is taken here; commands read what a person typed with `Period.parse` first."""
+    Period.exact(financial_year, quarter)
 
 
 def number_validation(column: Column) -> Validation:

@@ -11,6 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Final
 
+from domain.layouts import TSR_ACTIVITY, TSR_COVER, TSR_FINANCE, TSR_OUTCOMES, SheetLayout
+from domain.reference import (
+    BOARDS,
+    CHARITY_NUMBER_PATTERN,
+    FUNDS,
+    OUTCOMES,
+    SUPPORT_TYPES,
+    TEMPLATE_VERSION,
+    TSR_TEMPLATE_NAME,
+)
 from return_templates.common import (
     HEADER_ROW,
     Column,
@@ -22,16 +32,6 @@ from return_templates.common import (
     with_error,
     write_cover,
     write_data_sheet,
-)
-from schemas.layouts import TSR_ACTIVITY, TSR_COVER, TSR_FINANCE, TSR_OUTCOMES, SheetLayout
-from schemas.reference import (
-    BOARDS,
-    CHARITY_NUMBER_PATTERN,
-    FUNDS,
-    OUTCOMES,
-    SUPPORT_TYPES,
-    TEMPLATE_VERSION,
-    TSR_TEMPLATE_NAME,
 )
 
 

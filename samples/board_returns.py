@@ -18,9 +18,10 @@ from typing import Any, Final, Literal
 
 import xlsxwriter
 
+from domain.cells import cell_reference
+from domain.periods import quarter_bounds
+from domain.reference import BOARDS, BQR_TEMPLATE_NAME, TEMPLATE_VERSION
 from return_templates.bqr import COVER_LABELS, DATA_SHEETS, Column, board_services
-from schemas.issues import cell_reference
-from schemas.reference import BOARDS, BQR_TEMPLATE_NAME, TEMPLATE_VERSION, quarter_bounds
 
 Cell = int | float | str | None
 Row = list[Cell]

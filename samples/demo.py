@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
 
+from domain.issues import Severity
+from domain.reference import BOARDS
 from return_templates.bqr import DATA_SHEETS, check_period
 from samples.board_returns import (
     CANONICAL,
@@ -26,8 +28,6 @@ from samples.board_returns import (
     total_row,
     write_board_return,
 )
-from schemas.issues import Severity
-from schemas.reference import BOARDS
 
 Expected = Literal["valid", "errors", "warnings"]
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from domain.periods import due_date
 from samples.demo import boards_with_planted_errors, generate_demo_quarter, write_corrected_return
 from samples.third_sector_demo import (
     Stage,
@@ -21,7 +22,6 @@ from samples.third_sector_demo import (
     write_demo_tsr,
     write_register,
 )
-from schemas.reference import due_date
 
 # Orkney's return arrives only after the due date.
 LATE_BOARD: Final = "S08000025"

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
 
+from domain.reference import BOARDS
 from samples.board_returns import Quirks
 from samples.third_sector_returns import (
     ThirdSectorReturnContent,
     realistic_third_sector_return,
     write_third_sector_return,
 )
-from schemas.reference import BOARDS
 
 PEOPLE_SUPPORTED: Final = 5_544
 MAIN_AVERAGE_AWARD: Final = 58_000

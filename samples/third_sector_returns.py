@@ -20,6 +20,15 @@ from typing import Final
 
 import xlsxwriter
 
+from domain.periods import quarter_bounds
+from domain.reference import (
+    BOARDS,
+    FUNDS,
+    OUTCOMES,
+    SUPPORT_TYPES,
+    TEMPLATE_VERSION,
+    TSR_TEMPLATE_NAME,
+)
 from return_templates.common import check_period
 from return_templates.tsr import COVER_LABELS, DATA_SHEETS, check_charity, fund_label
 from samples.board_returns import (
@@ -34,15 +43,6 @@ from samples.board_returns import (
     sheet_title,
     write_cover_sheet,
     write_table,
-)
-from schemas.reference import (
-    BOARDS,
-    FUNDS,
-    OUTCOMES,
-    SUPPORT_TYPES,
-    TEMPLATE_VERSION,
-    TSR_TEMPLATE_NAME,
-    quarter_bounds,
 )
 
 # Sheets whose last row may be a Total (see the module docstring for Finance).

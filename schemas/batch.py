@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from connectors.text import parse_number
-from connectors.workbook import SHEET_ROW, WorkbookContent
+from domain.issues import Issue
+from domain.layouts import SheetLayout, TemplateLayout
+from domain.records import RETURN_INDEX
+from domain.workbook import SHEET_ROW, WorkbookContent
 from schemas.bqr import TotalsModel, failure_cases
-from schemas.issues import Issue
-from schemas.layouts import SheetLayout, TemplateLayout
-from schemas.prepare import RETURN_INDEX, SheetPart, stack_sheet
+from schemas.numbers import parse_number
+from schemas.prepare import SheetPart, stack_sheet
 from schemas.rules import SHEET_WORDING, WARNING_CHECKS, Wording, severity_of
 
 # Past this many problems on one sheet, more help nobody and would cost memory on a

@@ -11,7 +11,7 @@ import difflib
 import re
 from typing import Final
 
-from schemas.reference import BOARDS
+from domain.reference import BOARDS
 
 _PUNCTUATION = re.compile(r"[^a-z0-9 ]")
 _SPACES = re.compile(r"\s+")

@@ -13,8 +13,8 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
-from schemas.layouts import BQR_ACTIVITY
-from schemas.reference import MBU_HOST_BOARDS
+from domain.layouts import BQR_ACTIVITY
+from domain.reference import MBU_HOST_BOARDS
 
 WTE_MAX = 200.0
 TOLERANCE = 0.01

@@ -11,7 +11,7 @@ from typing import Final
 
 import polars as pl
 
-from schemas.reference import FUNDS, OUTCOMES, QUARTERS, SERVICES, STAFF_GROUPS, SUPPORT_TYPES
+from domain.reference import FUNDS, OUTCOMES, SERVICES, STAFF_GROUPS, SUPPORT_TYPES
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 
@@ -25,7 +25,6 @@ SERVICE_LOOKUP: Final[dict[str, str]] = {
     **{code_key(code): code for code in SERVICES},
 }
 STAFF_GROUP_LOOKUP: Final[dict[str, str]] = {code_key(group): group for group in STAFF_GROUPS}
-QUARTER_LOOKUP: Final[dict[str, str]] = {code_key(q): q for q in QUARTERS}
 SUPPORT_TYPE_LOOKUP: Final[dict[str, str]] = {code_key(t): t for t in SUPPORT_TYPES}
 # An outcome may be given by its code or by the words of the outcome framework.
 OUTCOME_LOOKUP: Final[dict[str, str]] = {

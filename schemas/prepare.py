@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from connectors.text import parse_number
-from connectors.workbook import SHEET_ROW, SheetTable
+from domain.layouts import SheetLayout
+from domain.records import RETURN_INDEX
+from domain.workbook import SHEET_ROW, SheetTable
 from schemas.boards import resolve_board
 from schemas.codes import (
     OUTCOME_LOOKUP,
@@ -22,9 +23,8 @@ from schemas.codes import (
     SUPPORT_TYPE_LOOKUP,
     lookup_code,
 )
-from schemas.layouts import SheetLayout
+from schemas.numbers import parse_number
 
-RETURN_INDEX = "return_index"
 BOARD_CODE = "board_code"
 
 _CODE_LOOKUPS = {

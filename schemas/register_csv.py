@@ -25,10 +25,10 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
-from connectors.text import parse_number
+from domain.reference import BOARDS, CHARITY_NUMBER_PATTERN, FUNDS
 from schemas.boards import normalise_board_name, resolve_board
 from schemas.bqr import failure_cases
-from schemas.reference import BOARDS, FUNDS
+from schemas.numbers import parse_number
 
 REGISTER_COLUMNS: Final = ("charity_number", "name", "fund", "award_gbp", "board_areas")
 HEADER_LINE: Final = ",".join(REGISTER_COLUMNS)
@@ -42,7 +42,6 @@ FUND_KEYS: Final[dict[str, str]] = {
 }
 # The warehouse keeps pounds as NUMERIC(14, 2); a larger award is a typing slip.
 AWARD_MAX_GBP: Final = 999_999_999_999.99
-_CHARITY_NUMBER: Final = r"^SC[0-9]{6}$"
 _HEADER_KEY: Final = re.compile(r"[\s\-]+")
 
 Row = Mapping[str, Any]
@@ -69,7 +68,9 @@ class RegisterFile:
 def normalise_charity_number(text: pl.Expr) -> pl.Expr:
     """`SC` + six digits, upper-cased and trimmed; null when the text is not one."""
     cleaned = text.str.strip_chars().str.to_uppercase()
-    return pl.when(cleaned.str.contains(_CHARITY_NUMBER)).then(cleaned).otherwise(None)
+    return (
+        pl.when(cleaned.str.contains(CHARITY_NUMBER_PATTERN.pattern)).then(cleaned).otherwise(None)
+    )
 
 
 def normalise_fund(text: pl.Expr) -> pl.Expr:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from domain.issues import Severity
+from domain.layouts import BQR, TSR, ColumnLayout
+from domain.reference import BOARDS, FUNDS, OUTCOMES, SERVICES, STAFF_GROUPS, SUPPORT_TYPES
 from schemas.boards import closest_boards
-from schemas.issues import Severity
-from schemas.layouts import BQR, TSR, ColumnLayout
-from schemas.reference import BOARDS, FUNDS, OUTCOMES, SERVICES, STAFF_GROUPS, SUPPORT_TYPES
 
 Row = Mapping[str, Any]
 Wording = Callable[[Row, str], str]

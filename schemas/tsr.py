@@ -12,6 +12,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
+from domain.layouts import PEOPLE_COLUMNS
 from schemas.bqr import (
     TOLERANCE,
     SheetRowsModel,
@@ -21,7 +22,6 @@ from schemas.bqr import (
     parsed_as_number,
     whole_and_not_negative,
 )
-from schemas.layouts import PEOPLE_COLUMNS
 
 
 class TsrActivityModel(SheetRowsModel):

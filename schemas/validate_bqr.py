@@ -10,6 +10,9 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from domain.layouts import BQR
+from domain.periods import read_financial_year, read_quarter
+from domain.records import RETURN_INDEX
 from schemas.batch import (
     LISTED_PER_SHEET,
     ReturnInput,
@@ -20,10 +23,6 @@ from schemas.batch import (
 )
 from schemas.boards import resolve_board
 from schemas.bqr import SHEET_MODELS, CoverModel, failure_cases
-from schemas.codes import QUARTER_LOOKUP, code_key
-from schemas.layouts import BQR
-from schemas.prepare import RETURN_INDEX
-from schemas.reference import parse_financial_year
 from schemas.rules import COVER_FIELD, COVER_WORDING
 
 # A board's return: the shape every template's batch takes.
@@ -43,7 +42,6 @@ def _cover_frame(returns: Sequence[BoardReturn]) -> pl.DataFrame:
         year_text = cover_value(item.content, "financial_year")
         quarter_text = cover_value(item.content, "quarter")
         board_text = cover_value(item.content, "board")
-        year_ok = year_text is not None and parse_financial_year(year_text) is not None
         rows.append(
             {
                 RETURN_INDEX: index,
@@ -51,9 +49,9 @@ def _cover_frame(returns: Sequence[BoardReturn]) -> pl.DataFrame:
                 "board_text": board_text,
                 "board_code": resolve_board(board_text),
                 "financial_year_text": year_text,
-                "financial_year": year_text.strip() if year_ok and year_text else None,
+                "financial_year": read_financial_year(year_text),
                 "quarter_text": quarter_text,
-                "quarter": QUARTER_LOOKUP.get(code_key(quarter_text or "")),
+                "quarter": read_quarter(quarter_text),
                 "completed_by": cover_value(item.content, "completed_by"),
                 "email": cover_value(item.content, "email"),
             }

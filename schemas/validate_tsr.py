@@ -12,6 +12,10 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from domain.layouts import TSR
+from domain.periods import quarter_bounds, read_financial_year, read_quarter
+from domain.records import RETURN_INDEX
+from domain.reference import charity_number
 from schemas.batch import (
     ReturnInput,
     ValidatedBatch,
@@ -20,22 +24,11 @@ from schemas.batch import (
     validate_sheets,
 )
 from schemas.bqr import failure_cases
-from schemas.codes import FUND_LOOKUP, QUARTER_LOOKUP, code_key, lookup_text
-from schemas.layouts import TSR
-from schemas.prepare import RETURN_INDEX
-from schemas.reference import CHARITY_NUMBER_PATTERN, parse_financial_year, quarter_bounds
+from schemas.codes import FUND_LOOKUP, lookup_text
 from schemas.rules import COVER_CHECK_SHEET, COVER_FIELD, COVER_WORDING
 from schemas.tsr import TSR_SHEET_MODELS, TsrCoverModel
 
 _PERIOD = ["financial_year", "quarter"]
-
-
-def charity_number(text: str | None) -> str | None:
-    """The charity number written, forgiving case and spaces; None unless `SC` + 6 digits."""
-    if text is None:
-        return None
-    cleaned = text.strip().upper().replace(" ", "")
-    return cleaned if CHARITY_NUMBER_PATTERN.match(cleaned) else None
 
 
 def _cover_rows(returns: Sequence[ReturnInput]) -> pl.DataFrame:
@@ -44,7 +37,6 @@ def _cover_rows(returns: Sequence[ReturnInput]) -> pl.DataFrame:
         content = item.content
         year_text = cover_value(content, "financial_year")
         quarter_text = cover_value(content, "quarter")
-        year_ok = year_text is not None and parse_financial_year(year_text) is not None
         number_text = cover_value(content, "charity_number")
         fund_text = cover_value(content, "fund")
         finance = content.sheets.get("Finance")
@@ -58,9 +50,9 @@ def _cover_rows(returns: Sequence[ReturnInput]) -> pl.DataFrame:
                 "fund_text": fund_text,
                 "fund": lookup_text(fund_text, FUND_LOOKUP),
                 "financial_year_text": year_text,
-                "financial_year": year_text.strip() if year_ok and year_text else None,
+                "financial_year": read_financial_year(year_text),
                 "quarter_text": quarter_text,
-                "quarter": QUARTER_LOOKUP.get(code_key(quarter_text or "")),
+                "quarter": read_quarter(quarter_text),
                 "completed_by": cover_value(content, "completed_by"),
                 "email": cover_value(content, "email"),
                 "finance_rows": finance.frame.height if finance is not None else None,

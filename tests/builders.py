@@ -20,7 +20,7 @@ def valid_return(
 
     Canonical layout: data rows start on sheet row 5 (header on row 4), columns from A.
     """
-    from schemas.reference import BOARDS, MBU_HOST_BOARDS
+    from domain.reference import BOARDS, MBU_HOST_BOARDS
 
     staffing: list[list[object]] = [
         ["CPMHT", "Psychiatry", 2.0, 1.5, None],

@@ -18,8 +18,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from config.settings import Settings
 from pimh.prefect_env import apply_defaults
-from pimh.settings import Settings
 
 apply_defaults()
 

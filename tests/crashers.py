@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 
-from connectors.workbook import WorkbookContent
+from domain.workbook import WorkbookContent
 
 CRASH = b"crash the reader"
 

@@ -19,11 +19,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 
+from domain.issues import Issue
 from feedback.annotate import _annotate, _marking, annotate_workbook
 from feedback.annotate_xml import annotate_xml
 from return_templates import write_blank_bqr
 from samples.board_returns import Quirks, realistic_board_return
-from schemas.issues import Issue
 from tests.builders import write
 
 

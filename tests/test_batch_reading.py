@@ -15,7 +15,8 @@ from openpyxl import load_workbook
 
 from benchmarks.generate import QUIRKS
 from connectors.isolation import extract_many, map_isolated
-from connectors.workbook import WorkbookContent, extract_workbook, extract_workbooks
+from connectors.workbook import extract_workbook, extract_workbooks
+from domain.workbook import WorkbookContent
 from intake.outcome import RETURN_LAYOUTS
 from samples.board_returns import Quirks, realistic_board_return
 from samples.third_sector_demo import demo_register

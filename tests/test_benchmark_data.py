@@ -8,7 +8,7 @@ import pytest
 
 from benchmarks.generate import generate, periods, register_path
 from benchmarks.run import cost_model
-from schemas.reference import BOARDS
+from domain.reference import BOARDS
 from schemas.register_csv import read_register
 
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.reference import BOARDS
 from schemas.boards import closest_boards, normalise_board_name, resolve_board
-from schemas.reference import BOARDS
 
 BOARD_ITEMS = sorted(BOARDS.items())
 PUNCTUATION = ".,;:!?-'\""

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from config.settings import Settings
+from domain.reference import BOARDS
 from flows.ingest import ingest_returns
 from pimh.cli import app
-from pimh.settings import Settings
 from samples.demo import DemoReturn, generate_demo_quarter
 from samples.demo_timeline import LATE_BOARD, prepare_demo
-from schemas.reference import BOARDS
 from tests.queries import query
 from warehouse.engine import open_warehouse
 from warehouse.register_load import load_register

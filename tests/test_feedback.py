@@ -17,9 +17,10 @@ import xlsxwriter
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 
+from domain.cells import CellLocation
+from domain.issues import Issue
 from feedback import (
     FeedbackSubject,
-    Location,
     annotate_workbook,
     locate,
     ordered_issues,
@@ -27,7 +28,6 @@ from feedback import (
     write_feedback,
 )
 from feedback.annotate import ERROR_FILL_RGB, WARNING_FILL_RGB
-from schemas.issues import Issue
 
 SHA = "0123456789abcdef" * 4
 RECEIVED = dt.datetime(2024, 5, 3, 14, 5, tzinfo=dt.UTC)
@@ -260,17 +260,17 @@ class TestWhereProblemsAre:
     @pytest.mark.parametrize(
         ("cell", "expected"),
         [
-            ("Staffing!D14", Location("Staffing", 14, 4)),
-            ("'Staff, 2024''s'!$AA$7", Location("Staff, 2024's", 7, 27)),
-            ("Activity!C7:C9", Location("Activity", 7, 3)),
-            ("Staffing", Location("Staffing")),
-            ("Staffing!D0", Location("Staffing")),
-            ("Staffing!ZZZZ1", Location("Staffing")),
-            (None, Location()),
+            ("Staffing!D14", CellLocation("Staffing", 14, 4)),
+            ("'Staff, 2024''s'!$AA$7", CellLocation("Staff, 2024's", 7, 27)),
+            ("Activity!C7:C9", CellLocation("Activity", 7, 3)),
+            ("Staffing", CellLocation("Staffing")),
+            ("Staffing!D0", CellLocation("Staffing")),
+            ("Staffing!ZZZZ1", CellLocation("Staffing")),
+            (None, CellLocation()),
         ],
     )
     def test_it_reads_excel_references_and_keeps_what_it_cannot_parse_as_sheet_level(
-        self, cell: str | None, expected: Location
+        self, cell: str | None, expected: CellLocation
     ) -> None:
         assert locate(Issue("error", "x", cell=cell)) == expected
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from config.settings import Settings
 from flows.ingest import IngestResult, ingest_returns
 from intake.summary import FileSummary
-from pimh.settings import Settings
 from samples.board_returns import BoardReturnContent
 from tests.builders import changed, valid_return, write
 from tests.queries import query

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import Settings
 from flows.ingest import ingest_returns
-from pimh.settings import Settings
 from tests.queries import columns, query
 from tests.tsr_builders import CHARITY, GGC, LOTHIAN, changed_tsr, valid_tsr, write_tsr
 from warehouse.engine import open_warehouse

@@ -13,7 +13,8 @@ import fsspec
 import pytest
 
 from connectors.archive import archive, archive_url_for, read_bytes, sha256_of
-from connectors.landing import LandedFile, discover, settled
+from connectors.landing import discover, settled
+from domain.records import LandedFile
 
 LOTHIAN, BORDERS, CHARITY = "S08000024", "S08000016", "SC012345"
 

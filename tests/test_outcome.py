@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from domain.issues import Issue
 from intake.outcome import capped
-from schemas.issues import Issue
 
 
 def test_a_return_with_thousands_of_problems_reports_the_first_thousand() -> None:

@@ -22,11 +22,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, insert
 
+from domain.layouts import BQR_ACTIVITY, PEOPLE_COLUMNS
+from domain.periods import Period
+from domain.reference import BOARDS, SERVICES
 from extracts.disclosure import SUPPRESSED, TOTAL_LABEL
 from extracts.publish import (
     PEOPLE_MEASURES,
     TABLES,
-    Period,
     Publication,
     activity_table,
     build_publication,
@@ -34,8 +36,6 @@ from extracts.publish import (
     tracker,
 )
 from extracts.writers import write_csv
-from schemas.layouts import BQR_ACTIVITY, PEOPLE_COLUMNS
-from schemas.reference import BOARDS, SERVICES
 from warehouse.engine import open_warehouse
 from warehouse.migrate import upgrade
 from warehouse.tables import (

@@ -21,7 +21,9 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from polars.testing import assert_frame_equal
 
-from connectors.workbook import WorkbookContent, extract_workbook
+from connectors.workbook import extract_workbook
+from domain.issues import Issue
+from domain.workbook import WorkbookContent
 from intake.outcome import RETURN_LAYOUTS
 from return_templates import write_blank_bqr
 from samples.board_returns import (
@@ -32,7 +34,6 @@ from samples.board_returns import (
     Quirks,
     SheetNameStyle,
 )
-from schemas.issues import Issue
 from schemas.validate_bqr import BoardReturn, ValidatedBatch, validate_board_returns
 from tests.builders import changed, valid_return, write
 

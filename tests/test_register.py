@@ -20,8 +20,8 @@ from sqlalchemy import Engine, inspect
 from typer.testing import CliRunner, Result
 
 import warehouse.register_load
+from domain.reference import FUNDS
 from pimh.cli import app
-from schemas.reference import FUNDS
 from schemas.register_csv import (
     RegisterFile,
     check_register,

@@ -9,8 +9,8 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from domain.reference import BOARDS, MBU_HOST_BOARDS, STAFF_GROUPS
 from return_templates import DATA_SHEETS, write_blank_bqr
-from schemas.reference import BOARDS, MBU_HOST_BOARDS, STAFF_GROUPS
 
 LOTHIAN, FIFE = "S08000024", "S08000029"
 

@@ -18,9 +18,9 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from connectors.workbook import extract_workbook
+from domain.issues import Issue
 from intake.outcome import RETURN_LAYOUTS
 from samples.board_returns import BoardReturnContent, Cell, Row, total_row
-from schemas.issues import Issue
 from schemas.validate_bqr import BoardReturn, ValidatedBatch, validate_board_returns
 from tests.builders import changed, valid_return, write
 

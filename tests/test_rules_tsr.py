@@ -18,11 +18,12 @@ import pytest
 from openpyxl import load_workbook
 
 from connectors.workbook import extract_workbook
+from domain.issues import Issue
+from domain.register import empty_register
 from intake.outcome import RETURN_LAYOUTS
 from samples.board_returns import Quirks
 from samples.third_sector_returns import ThirdSectorReturnContent
 from schemas.batch import ReturnInput, ValidatedBatch
-from schemas.issues import Issue
 from schemas.validate_tsr import validate_third_sector_returns
 from tests.tsr_builders import (
     CHARITY,
@@ -34,7 +35,6 @@ from tests.tsr_builders import (
     write_tsr,
 )
 from transforms.tsr_facts import third_sector_facts
-from warehouse.register import empty_register
 
 MAX_BYTES, MAX_EXPANDED = 20_000_000, 200_000_000
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from domain.reference import BOARDS, MBU_HOST_BOARDS, STAFF_GROUPS
 from samples import (
     BoardReturnContent,
     DemoReturn,
@@ -25,7 +26,6 @@ from samples import (
     total_row,
     write_board_return,
 )
-from schemas.reference import BOARDS, MBU_HOST_BOARDS, STAFF_GROUPS
 
 LOTHIAN, GGC, TAYSIDE, GRAMPIAN, HIGHLAND = (
     "S08000024", "S08000031", "S08000030", "S08000020", "S08000022",

@@ -14,8 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connectors.text import header_key_columns, header_keys, parse_number
-from schemas.layouts import BQR, ColumnLayout, SheetLayout
+from connectors.text import header_key_columns
+from domain.headers import header_keys
+from domain.layouts import BQR, ColumnLayout, SheetLayout
+from schemas.numbers import parse_number
 
 
 def parsed(text: str) -> float | None:

@@ -13,8 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from connectors.text import parse_number
-from connectors.workbook import SHEET_ROW, WorkbookContent, extract_workbook
+from connectors.workbook import extract_workbook
+from domain.layouts import TSR, TSR_ACTIVITY, TSR_COVER, TSR_FINANCE, TSR_OUTCOMES
+from domain.reference import BOARDS, FUNDS, OUTCOMES, SUPPORT_TYPES, TSR_TEMPLATE_NAME
+from domain.workbook import SHEET_ROW, WorkbookContent
 from samples.board_returns import CANONICAL, Quirks
 from samples.third_sector_returns import (
     ThirdSectorReturnContent,
@@ -22,8 +24,7 @@ from samples.third_sector_returns import (
     realistic_third_sector_return,
     write_third_sector_return,
 )
-from schemas.layouts import TSR, TSR_ACTIVITY, TSR_COVER, TSR_FINANCE, TSR_OUTCOMES
-from schemas.reference import BOARDS, FUNDS, OUTCOMES, SUPPORT_TYPES, TSR_TEMPLATE_NAME
+from schemas.numbers import parse_number
 
 GGC, LANARKSHIRE, LOTHIAN = "S08000031", "S08000032", "S08000024"
 LIMIT = 50_000_000

@@ -12,11 +12,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import insert
 from typer.testing import CliRunner, Result
 
-from connectors.workbook import SHEET_ROW, extract_workbook
+from connectors.workbook import extract_workbook
+from domain.layouts import TSR, TSR_ACTIVITY, TSR_COVER, TSR_FINANCE, TSR_OUTCOMES
+from domain.reference import BOARDS, OUTCOMES, SUPPORT_TYPES, TSR_TEMPLATE_NAME
+from domain.workbook import SHEET_ROW
 from pimh.cli import app
 from return_templates.tsr import DATA_SHEETS, write_blank_tsr
-from schemas.layouts import TSR, TSR_ACTIVITY, TSR_COVER, TSR_FINANCE, TSR_OUTCOMES
-from schemas.reference import BOARDS, OUTCOMES, SUPPORT_TYPES, TSR_TEMPLATE_NAME
 from warehouse.engine import open_warehouse
 from warehouse.migrate import upgrade
 from warehouse.tables import register_board_area, register_entry, register_version

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from schemas.issues import Issue
-from schemas.prepare import RETURN_INDEX
+from domain.issues import Issue
+from domain.records import RETURN_INDEX, SubmissionRecord
 from tests.queries import columns, query
 from warehouse.engine import open_warehouse
-from warehouse.load import SubmissionRecord, load_submissions
+from warehouse.load import load_submissions
 from warehouse.migrate import upgrade
 from warehouse.tables import received_file, submission
 

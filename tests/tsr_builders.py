@@ -8,9 +8,9 @@ from pathlib import Path
 
 import polars as pl
 
+from domain.register import REGISTER_SCHEMA
 from samples.board_returns import CANONICAL, Quirks
 from samples.third_sector_returns import ThirdSectorReturnContent, write_third_sector_return
-from warehouse.register import REGISTER_SCHEMA
 
 CHARITY = "SC012345"
 LOTHIAN, GGC = "S08000024", "S08000031"

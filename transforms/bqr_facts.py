@@ -10,9 +10,9 @@ from collections.abc import Collection
 
 import polars as pl
 
+from domain.records import RETURN_INDEX
 from schemas.batch import ValidatedBatch
 from schemas.bqr import COUNT_COLUMNS, derived_vacancy
-from schemas.prepare import RETURN_INDEX
 
 _PERIOD = [RETURN_INDEX, "board_code", "financial_year", "quarter"]
 

@@ -10,9 +10,9 @@ from collections.abc import Collection
 
 import polars as pl
 
+from domain.layouts import PEOPLE_COLUMNS
+from domain.records import RETURN_INDEX
 from schemas.batch import ValidatedBatch
-from schemas.layouts import PEOPLE_COLUMNS
-from schemas.prepare import RETURN_INDEX
 
 _PERIOD = [RETURN_INDEX, "charity_number", "fund", "financial_year", "quarter"]
 

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
 
 import polars as pl
 from sqlalchemy import Connection, Engine, Table, insert, select, tuple_, update
 from sqlalchemy.exc import DBAPIError
 
-from schemas.issues import Issue
-from schemas.prepare import RETURN_INDEX
-from schemas.reference import due_date, quarter_bounds
+from domain.periods import due_date, quarter_bounds
+from domain.records import RETURN_INDEX, SubmissionRecord
 from warehouse.tables import (
     FACT_TABLES,
     dim_quarter,
@@ -28,33 +25,6 @@ from warehouse.tables import (
     submission,
     validation_issue,
 )
-
-LoadStatus = Literal["accepted", "rejected", "duplicate"]
-
-
-@dataclass(slots=True)
-class SubmissionRecord:
-    """Everything the audit trail keeps about one file arrival."""
-
-    key: int
-    sha256: str
-    size_bytes: int
-    archive_url: str
-    file_name: str
-    origin_path: str
-    received_at: dt.datetime
-    status: LoadStatus
-    template: str | None = None
-    template_version: str | None = None
-    reporter_code: str | None = None
-    financial_year: str | None = None
-    quarter: str | None = None
-    completed_by: str | None = None
-    contact_email: str | None = None
-    feedback_url: str | None = None
-    # For feedback reports only (the warehouse has the board and register dimensions).
-    reporter_name: str | None = None
-    issues: list[Issue] = field(default_factory=list)
 
 
 def _chunks(records: Sequence[SubmissionRecord], size: int) -> Iterator[list[SubmissionRecord]]:

@@ -11,24 +11,10 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy import Engine, select
 
-from schemas.reference import quarter_bounds
+from domain.periods import quarter_bounds
+from domain.register import REGISTER_SCHEMA
 from schemas.validate_tsr import versions_in_force
 from warehouse.tables import register_board_area, register_entry, register_version
-
-REGISTER_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
-    "version_id": pl.Int64,
-    "in_force_from": pl.Date,
-    "charity_number": pl.String,
-    "name": pl.String,
-    "fund": pl.String,
-    "award_gbp": pl.Float64,
-    "board_areas": pl.List(pl.String),
-}
-
-
-def empty_register() -> pl.DataFrame:
-    """A register with no versions: every organisation is then unknown."""
-    return pl.DataFrame(schema=REGISTER_SCHEMA)
 
 
 def all_register_versions(engine: Engine) -> pl.DataFrame:

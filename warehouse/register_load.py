@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine, insert, select
 
-from schemas.reference import FIRST_PROGRAMME_YEAR, financial_year_label, quarter_bounds
+from domain.periods import FIRST_PROGRAMME_YEAR, financial_year_label, quarter_bounds
 from schemas.register_csv import RegisterFile, read_register
 from warehouse.migrate import upgrade
 from warehouse.tables import register_board_area, register_entry, register_version

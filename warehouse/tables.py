@@ -26,7 +26,7 @@ from sqlalchemy import (
     text,
 )
 
-from schemas.layouts import BQR_ACTIVITY, PEOPLE_COLUMNS
+from domain.layouts import BQR_ACTIVITY, PEOPLE_COLUMNS
 
 metadata = MetaData(
     naming_convention={

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from schemas.reference import BOARDS, MBU_HOST_BOARDS, SERVICES, STAFF_GROUPS
+from domain.reference import BOARDS, MBU_HOST_BOARDS, SERVICES, STAFF_GROUPS
 from warehouse.views import VIEWS, create_view_sql, drop_view_sql
 
 

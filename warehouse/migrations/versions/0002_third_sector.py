@@ -12,16 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from schemas.reference import (
-    FIRST_PROGRAMME_YEAR,
-    FUNDS,
-    OUTCOMES,
-    QUARTERS,
-    SUPPORT_TYPES,
-    due_date,
-    financial_year_label,
-    quarter_bounds,
-)
+from domain.periods import FIRST_PROGRAMME_YEAR, QUARTERS, due_date, financial_year_label, quarter_bounds
+from domain.reference import FUNDS, OUTCOMES, SUPPORT_TYPES
 from warehouse.views import third_sector_views
 
 # The quarter calendar runs this many financial years from the programme's first.

@@ -34,18 +34,3 @@ class Issue:
 def file_problem(message: str) -> Issue:
     """An error with the file as a whole (unreadable, wrong template, wrong folder)."""
     return Issue(severity="error", message=message)
-
-
-def column_letter(index: int) -> str:
-    """Excel's column letters for a 0-based column index (0 -> A, 26 -> AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
-def cell_reference(sheet: str, column_index: int, row_number: int) -> str:
-    """`Sheet!C7` for a 0-based column index and a 1-based sheet row, as Excel shows it."""
-    return f"{sheet}!{column_letter(column_index)}{row_number}"

@@ -1,12 +1,11 @@
-"""Reference data fixed by SPEC.md: boards, services, staff groups and periods.
+"""Reference data fixed by SPEC.md: boards, services, staff groups, funds and outcomes.
 
-Kept as plain constants so that schemas, the warehouse's dimension seeds, the blank
-templates and the sample generator all read one source of truth.
+Plain constants, so that the schemas, the warehouse's dimension seeds, the blank
+templates and the sample generator read one source of truth.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Final
 
@@ -52,18 +51,13 @@ STAFF_GROUPS: Final[tuple[str, ...]] = (
     "Other",
 )
 
-QUARTERS: Final[tuple[str, ...]] = ("Q1", "Q2", "Q3", "Q4")
-
 BQR_TEMPLATE_NAME: Final = "PIMH Board Quarterly Return"
 TSR_TEMPLATE_NAME: Final = "PIMH Third Sector Return"
 TEMPLATE_VERSION: Final = "1"
 
-# Returns are due this many days after the quarter ends (SPEC.md, reporting period).
-DAYS_DUE_AFTER_QUARTER: Final = 30
-
 BOARD_CODE_PATTERN: Final = re.compile(r"^S08\d{6}$")
-CHARITY_NUMBER_PATTERN: Final = re.compile(r"^SC\d{6}$")
-FINANCIAL_YEAR_PATTERN: Final = re.compile(r"^(\d{4})-(\d{2})$")
+# A Scottish charity number: `SC` and six digits (SPEC.md, reporters).
+CHARITY_NUMBER_PATTERN: Final = re.compile(r"^SC[0-9]{6}$")
 
 
 def is_reporter_code(name: str) -> bool:
@@ -71,35 +65,12 @@ def is_reporter_code(name: str) -> bool:
     return name in BOARDS or bool(CHARITY_NUMBER_PATTERN.match(name))
 
 
-def parse_financial_year(text: str) -> int | None:
-    """The first calendar year of a financial year written `2022-23`, or None if malformed."""
-    match = FINANCIAL_YEAR_PATTERN.match(text.strip())
-    if match is None:
+def charity_number(text: str | None) -> str | None:
+    """The charity number written, forgiving case and spaces; None unless `SC` + 6 digits."""
+    if text is None:
         return None
-    start = int(match.group(1))
-    if (start + 1) % 100 != int(match.group(2)):
-        return None
-    return start
-
-
-def quarter_bounds(financial_year: str, quarter: str) -> tuple[dt.date, dt.date]:
-    """First and last day of a quarter; Scottish financial years start on 1 April."""
-    start_year = parse_financial_year(financial_year)
-    if start_year is None or quarter not in QUARTERS:
-        raise ValueError(f"not a reporting period: {financial_year} {quarter}")
-    index = QUARTERS.index(quarter)
-    first_month = 4 + 3 * index
-    year = start_year + (first_month - 1) // 12
-    month = (first_month - 1) % 12 + 1
-    start = dt.date(year, month, 1)
-    end_month = month + 2
-    next_start = dt.date(year + (end_month // 12), end_month % 12 + 1, 1)
-    return start, next_start - dt.timedelta(days=1)
-
-
-def due_date(financial_year: str, quarter: str) -> dt.date:
-    """The date a return for this quarter is due: 30 days after the quarter ends."""
-    return quarter_bounds(financial_year, quarter)[1] + dt.timedelta(days=DAYS_DUE_AFTER_QUARTER)
+    cleaned = text.strip().upper().replace(" ", "")
+    return cleaned if CHARITY_NUMBER_PATTERN.match(cleaned) else None
 
 
 # Third-sector fund streams: register code -> name written on a return's Cover.
@@ -122,11 +93,3 @@ OUTCOMES: Final[dict[str, str]] = {
     "SUPPORT_AT_RISK": "improvement in supporting infants at higher risk of mental health problems",
     "WELLBEING": "improved parental wellbeing",
 }
-
-# The first financial year of the programme: the warehouse's quarter calendar starts here.
-FIRST_PROGRAMME_YEAR: Final = 2019
-
-
-def financial_year_label(start_year: int) -> str:
-    """`2022-23` for the financial year starting in April 2022."""
-    return f"{start_year}-{(start_year + 1) % 100:02d}"

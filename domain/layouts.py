@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from connectors.text import canonical_keys
+from domain.headers import canonical_keys
 
 ColumnKind = Literal["code", "text", "wte", "count", "pounds"]
 
