@@ -16,7 +16,8 @@ from domain.issues import Issue
 from domain.layouts import SheetLayout, TemplateLayout
 from domain.records import RETURN_INDEX
 from domain.workbook import SHEET_ROW, WorkbookContent
-from schemas.bqr import TotalsModel, failure_cases
+from schemas.bqr import TotalsModel
+from schemas.checks import failure_cases
 from schemas.numbers import parse_number
 from schemas.prepare import SheetPart, stack_sheet
 from schemas.rules import SHEET_WORDING, WARNING_CHECKS, Wording, severity_of

@@ -7,39 +7,24 @@ whether a failed check is an error or a warning is decided there too.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
 from domain.layouts import BQR_ACTIVITY
 from domain.reference import MBU_HOST_BOARDS
+from schemas.checks import (
+    SheetRowsModel,
+    first_of_key,
+    known_code,
+    not_negative,
+    ok,
+    parsed_as_number,
+    whole_and_not_negative,
+)
 
 WTE_MAX = 200.0
 TOLERANCE = 0.01
-
-
-def ok(data: PolarsData, expr: pl.Expr) -> pl.LazyFrame:
-    return data.lazyframe.select(expr)
-
-
-def parsed_as_number(data: PolarsData) -> pl.LazyFrame:
-    return ok(data, pl.col(f"{data.key}_text").is_null() | pl.col(data.key).is_not_null())
-
-
-def whole_and_not_negative(data: PolarsData) -> pl.LazyFrame:
-    value = pl.col(data.key)
-    return ok(data, value.is_null() | ((value >= 0) & (value == value.floor())))
-
-
-def not_negative(data: PolarsData) -> pl.LazyFrame:
-    value = pl.col(data.key)
-    return ok(data, value.is_null() | (value >= 0))
-
-
-def known_code(data: PolarsData) -> pl.LazyFrame:
-    return ok(data, pl.col(data.key).is_not_null())
 
 
 def _mbu_from_host(data: PolarsData) -> pl.LazyFrame:
@@ -52,31 +37,10 @@ def _mbu_from_host(data: PolarsData) -> pl.LazyFrame:
     )
 
 
-def first_of_key(data: PolarsData, *keys: str) -> pl.LazyFrame:
-    """True for the first row of each key within a return; later twins fail."""
-    group = ["return_index", *keys]
-    return ok(
-        data,
-        pl.any_horizontal(pl.col(k).is_null() for k in keys)
-        | (pl.int_range(pl.len()).over(group) == 0),
-    )
-
-
 def derived_vacancy() -> pl.Expr:
     """max(0, funded - in post), null unless both are reported (SPEC.md, Staffing)."""
     difference = pl.col("funded_wte") - pl.col("in_post_wte")
     return pl.when(difference < 0).then(pl.lit(0.0)).otherwise(difference)
-
-
-class SheetRowsModel(pa.DataFrameModel):
-    """The rows of one sheet from many returns: each knows its return and sheet row."""
-
-    return_index: int
-    sheet_row: int
-
-    class Config:
-        strict = False
-        coerce = False
 
 
 class _SheetModel(SheetRowsModel):
@@ -278,13 +242,3 @@ SHEET_MODELS: dict[str, type[_SheetModel]] = {
     "Activity": ActivityModel,
     "Finance": FinanceModel,
 }
-
-
-def failure_cases(model: type[pa.DataFrameModel], frame: pl.DataFrame) -> pl.DataFrame:
-    """Every failed check of `model` on `frame` (empty when all pass), in one pass."""
-    try:
-        model.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        cases: Any = exc.failure_cases
-        return pl.DataFrame(cases).select("column", "check", "index")
-    return pl.DataFrame(schema={"column": pl.String, "check": pl.String, "index": pl.Int32})

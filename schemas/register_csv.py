@@ -27,7 +27,7 @@ from pandera.api.polars.types import PolarsData
 
 from domain.reference import BOARDS, CHARITY_NUMBER_PATTERN, FUNDS
 from schemas.boards import normalise_board_name, resolve_board
-from schemas.bqr import failure_cases
+from schemas.checks import failure_cases, ok
 from schemas.numbers import parse_number
 
 REGISTER_COLUMNS: Final = ("charity_number", "name", "fund", "award_gbp", "board_areas")
@@ -87,10 +87,6 @@ def _blank_to_null(text: pl.Expr) -> pl.Expr:
 # --- the model -----------------------------------------------------------------------------
 
 
-def _ok(data: PolarsData, expr: pl.Expr) -> pl.LazyFrame:
-    return data.lazyframe.select(expr)
-
-
 class RegisterModel(pa.DataFrameModel):
     """One row per organisation line of the register CSV."""
 
@@ -111,44 +107,44 @@ class RegisterModel(pa.DataFrameModel):
 
     @pa.check("field_count", name="fields_fit_header")
     def fields_fit_header(cls, data: PolarsData) -> pl.LazyFrame:
-        return _ok(data, pl.col("field_count") <= pl.col("header_width"))
+        return ok(data, pl.col("field_count") <= pl.col("header_width"))
 
     @pa.check("charity_number", name="charity_number_valid")
     def charity_number_valid(cls, data: PolarsData) -> pl.LazyFrame:
-        return _ok(data, pl.col("charity_number").is_not_null())
+        return ok(data, pl.col("charity_number").is_not_null())
 
     @pa.check("charity_number", name="charity_number_once")
     def charity_number_once(cls, data: PolarsData) -> pl.LazyFrame:
         first = pl.col("first_line")
-        return _ok(data, first.is_null() | (first == pl.col("source_line")))
+        return ok(data, first.is_null() | (first == pl.col("source_line")))
 
     @pa.check("name", name="name_given")
     def name_given(cls, data: PolarsData) -> pl.LazyFrame:
-        return _ok(data, pl.col("name").is_not_null())
+        return ok(data, pl.col("name").is_not_null())
 
     @pa.check("fund", name="fund_known")
     def fund_known(cls, data: PolarsData) -> pl.LazyFrame:
-        return _ok(data, pl.col("fund").is_not_null())
+        return ok(data, pl.col("fund").is_not_null())
 
     @pa.check("award_gbp", name="award_is_number")
     def award_is_number(cls, data: PolarsData) -> pl.LazyFrame:
-        return _ok(data, pl.col("award_gbp").is_not_null())
+        return ok(data, pl.col("award_gbp").is_not_null())
 
     @pa.check("award_gbp", name="award_not_negative")
     def award_not_negative(cls, data: PolarsData) -> pl.LazyFrame:
-        return _ok(data, pl.col("award_gbp").is_null() | (pl.col("award_gbp") >= 0))
+        return ok(data, pl.col("award_gbp").is_null() | (pl.col("award_gbp") >= 0))
 
     @pa.check("award_gbp", name="award_fits_warehouse")
     def award_fits_warehouse(cls, data: PolarsData) -> pl.LazyFrame:
-        return _ok(data, pl.col("award_gbp").is_null() | (pl.col("award_gbp") <= AWARD_MAX_GBP))
+        return ok(data, pl.col("award_gbp").is_null() | (pl.col("award_gbp") <= AWARD_MAX_GBP))
 
     @pa.check("board_count", name="board_areas_given")
     def board_areas_given(cls, data: PolarsData) -> pl.LazyFrame:
-        return _ok(data, pl.col("board_count") > 0)
+        return ok(data, pl.col("board_count") > 0)
 
     @pa.check("unknown_board_count", name="board_areas_known")
     def board_areas_known(cls, data: PolarsData) -> pl.LazyFrame:
-        return _ok(data, pl.col("unknown_board_count") == 0)
+        return ok(data, pl.col("unknown_board_count") == 0)
 
     class Config:
         strict = False

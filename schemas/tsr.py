@@ -13,8 +13,8 @@ import polars as pl
 from pandera.api.polars.types import PolarsData
 
 from domain.layouts import PEOPLE_COLUMNS
-from schemas.bqr import (
-    TOLERANCE,
+from schemas.bqr import TOLERANCE
+from schemas.checks import (
     SheetRowsModel,
     first_of_key,
     known_code,

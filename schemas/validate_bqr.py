@@ -22,7 +22,8 @@ from schemas.batch import (
     validate_sheets,
 )
 from schemas.boards import resolve_board
-from schemas.bqr import SHEET_MODELS, CoverModel, failure_cases
+from schemas.bqr import SHEET_MODELS, CoverModel
+from schemas.checks import failure_cases
 from schemas.rules import COVER_FIELD, COVER_WORDING
 
 # A board's return: the shape every template's batch takes.

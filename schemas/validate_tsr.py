@@ -23,7 +23,7 @@ from schemas.batch import (
     record_cover_issues,
     validate_sheets,
 )
-from schemas.bqr import failure_cases
+from schemas.checks import failure_cases
 from schemas.codes import FUND_LOOKUP, lookup_text
 from schemas.rules import COVER_CHECK_SHEET, COVER_FIELD, COVER_WORDING
 from schemas.tsr import TSR_SHEET_MODELS, TsrCoverModel
