@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     reader_processes: int = Field(
         2, description="Worker processes reading workbooks; 0 reads in-process (no isolation)."
     )
+    reader_memory_mb: int = Field(
+        1024,
+        description="Memory each reader worker may allocate, in MB (0: no cap). A workbook "
+        "needing more is rejected as unreadable; the rest of the batch is read as usual.",
+    )
     load_chunk_size: int = Field(500, description="Returns written per transaction.")
     arrival_time: AwareDatetime | None = Field(
         None,

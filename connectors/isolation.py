@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import resource
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar, cast
+from typing import Generic, TypeVar, cast
 
+from connectors.lifeline import die_with_parent
 from connectors.workbook import extract_workbook, extract_workbooks
 from domain.issues import file_problem
 from domain.layouts import TemplateLayout
@@ -47,11 +50,37 @@ def _unreadable(message: str) -> WorkbookContent:
     return content
 
 
+# Each worker's own ceiling on the memory it may allocate (heap and anonymous maps), so
+# that no workbook, whatever it claims or inflates to, can take the machine: past it the
+# worker's allocation fails, the worker dies, and only its file is lost.
+DEFAULT_WORKER_MEMORY_MB = 1024
+_memory_limit_mb = DEFAULT_WORKER_MEMORY_MB
+
+
+def _start_worker(memory_limit_mb: int) -> None:
+    """Every worker dies with the forkserver it was forked from, and is capped in memory.
+
+    RLIMIT_DATA rather than RLIMIT_AS: polars reserves far more address space than it
+    uses, so a cap on address space breaks ordinary reading.
+    """
+    die_with_parent()
+    if memory_limit_mb > 0:
+        limit = memory_limit_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+
+# The modules whose work runs in the pool: the reader, the annotated copies, the archive.
+_PRELOAD = ("connectors.workbook", "feedback.annotate", "intake.received")
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     # Workers fork from a server that has already imported the reader: no import per worker.
-    context.set_forkserver_preload(["connectors.workbook", "feedback.annotate", "intake.received"])
-    return ProcessPoolExecutor(workers, mp_context=context)
+    # `connectors.forkserver_start` first: the forkserver arms its lifeline as it imports it.
+    context.set_forkserver_preload(["connectors.forkserver_start", *_PRELOAD])
+    return ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(_memory_limit_mb,)
+    )
 
 
 _shared: dict[int, ProcessPoolExecutor] = {}
@@ -61,13 +90,17 @@ def _noop() -> None:
     return None
 
 
-def warm_reader_pool(workers: int) -> None:
+def warm_reader_pool(workers: int, memory_limit_mb: int | None = None) -> None:
     """Start the shared pool's processes now, in the background, ready for the first read.
 
     Starting the forkserver and its workers costs about a second; begun before Prefect's
     own start-up, it overlaps with it. The pool lives for the process and is replaced
-    whenever a crash or a hang breaks it.
+    whenever a crash or a hang breaks it. `memory_limit_mb` caps each worker (0: no cap);
+    pools made later keep the last cap given.
     """
+    global _memory_limit_mb  # noqa: PLW0603 - one setting for every pool this process makes
+    if memory_limit_mb is not None:
+        _memory_limit_mb = memory_limit_mb
     if workers > 0 and workers not in _shared:
         pool = _pool(workers)
         for _ in range(workers):
@@ -103,6 +136,27 @@ def _kill(pool: ProcessPoolExecutor) -> None:
         process.join(timeout=5)
 
 
+@dataclass(frozen=True, slots=True)
+class _Raised:
+    """What a worker hands back, instead of raising, when an item's work raised."""
+
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Contained(Generic[A, R]):
+    """`work` whose exceptions (a MemoryError at the worker's cap, a parser's bug) stay
+    with the item: picklable, so the pool's map carries on with the other items."""
+
+    work: Callable[[A], R]
+
+    def __call__(self, item: A) -> R | _Raised:
+        try:
+            return self.work(item)
+        except Exception as error:  # one item's failure, whatever it is, is that item's
+            return _Raised(type(error).__name__)
+
+
 def _one_by_one(
     work: Callable[[A], R], items: Sequence[A], seconds: float, failed: Callable[[str], R]
 ) -> list[R]:
@@ -110,7 +164,8 @@ def _one_by_one(
     for item in items:
         pool = _pool(1)
         try:
-            results.append(pool.submit(work, item).result(timeout=seconds))
+            result = pool.submit(_Contained(work), item).result(timeout=seconds)
+            results.append(failed(_CRASHED) if isinstance(result, _Raised) else result)
         except BrokenProcessPool:
             results.append(failed(_CRASHED))
         except FutureTimeout:
@@ -185,16 +240,17 @@ def map_isolated(
     An item whose worker crashes or runs out of time gets `failed(reason)` instead, and
     only that item: the rest are retried one per process. `workers=0` works in-process.
     """
+    contained = _Contained(work)
     if workers <= 0 or not items:
-        return [work(item) for item in items]
-    results: list[R | None] = [None] * len(items)
+        return [_unless_raised(contained(item), failed) for item in items]
+    results: list[R | _Raised | None] = [None] * len(items)
     done = [False] * len(items)
     pool = _shared_pool(workers)
     # The whole batch's allowance: generous, since a healthy item takes milliseconds.
     allowance = seconds_per_item * (1 + len(items) / workers)
     try:
         chunk = max(1, len(items) // (workers * 8))
-        mapped = pool.map(work, items, chunksize=chunk, timeout=allowance)
+        mapped = pool.map(contained, items, chunksize=chunk, timeout=allowance)
         for index, result in enumerate(mapped):
             results[index], done[index] = result, True
     except (BrokenProcessPool, FutureTimeout):
@@ -204,6 +260,10 @@ def map_isolated(
         for index, result in zip(unread, retried, strict=True):
             results[index], done[index] = result, True
     return [
-        cast(R, result) if finished else failed(_CRASHED)
+        _unless_raised(cast(R | _Raised, result), failed) if finished else failed(_CRASHED)
         for result, finished in zip(results, done, strict=True)
     ]
+
+
+def _unless_raised(result: R | _Raised, failed: Callable[[str], R]) -> R:
+    return failed(_CRASHED) if isinstance(result, _Raised) else result

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import importlib.util
 import os
 import signal
@@ -27,12 +26,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import IO
 
 import httpx
 
-_PR_SET_PDEATHSIG = 1
+from connectors.lifeline import die_with_parent
+
 STARTED_BY = "PIMH_PREFECT_SERVER_FOR_PID"
 _STARTUP_SECONDS = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90"))
 
@@ -88,12 +89,6 @@ def _free_port() -> int:
         return port
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """Linux: the server gets SIGTERM when the command's process dies, however it dies."""
-    with contextlib.suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 def _prefect_home() -> Path:
     home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect")).expanduser()
     home.mkdir(parents=True, exist_ok=True)
@@ -136,7 +131,8 @@ def start_prefect_api() -> BackgroundApi | None:
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
-        preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+        # Dies with this command, however the command dies (SIGTERM: it can shut down).
+        preexec_fn=partial(die_with_parent, signal.SIGTERM),  # noqa: PLW1509
     )
     api = BackgroundApi(process, f"http://127.0.0.1:{port}/api", log_path, log)
     os.environ["PREFECT_API_URL"] = api.api_url

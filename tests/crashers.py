@@ -30,3 +30,18 @@ def hang_on_magic(data: bytes) -> WorkbookContent:
         while True:
             time.sleep(1)
     return WorkbookContent(template_name=data.decode(), template_version=str(os.getpid()))
+
+
+HOG = b"eat all the memory"
+RAISE = b"raise in the reader"
+
+
+def hog_on_magic(data: bytes) -> WorkbookContent:
+    """Like `crash_on_magic`, but on `HOG` asks for far more memory than a worker may have,
+    as a workbook inflating to gigabytes would; on `RAISE` fails with an ordinary bug."""
+    if data == HOG:
+        hoard = bytearray(8 * 1024**3)
+        return WorkbookContent(template_name=str(len(hoard)))
+    if data == RAISE:
+        raise ValueError("a parser's bug")
+    return WorkbookContent(template_name=data.decode(), template_version=str(os.getpid()))
