@@ -44,12 +44,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 import polars as pl
 import polars.selectors as cs
-from sqlalchemy import Connection, Date, DateTime, column, text
-from sqlalchemy.types import TypeEngine
+from sqlalchemy import Connection
 
 from domain.layouts import PEOPLE_COLUMNS
 from domain.periods import Period
@@ -61,6 +60,8 @@ from extracts.disclosure import (
     suppress_table,
     withhold_percentages,
 )
+from warehouse.read import frame_schema, read_frame
+from warehouse.tracker import tracker
 
 # --- what is published ----------------------------------------------------------------------
 
@@ -108,93 +109,7 @@ ALL_AREAS: Final = "All board areas"
 _SERVICE_ORDER: Final = pl.Enum(list(SERVICES))
 
 
-# --- the quarter --------------------------------------------------------------------------------
-
-
-class QuarterNotBegunError(LookupError):
-    """Nothing is expected for the quarter: it has not begun, or is outside the calendar."""
-
-
-def check_quarter_begun(connection: Connection, period: Period) -> None:
-    """Raise QuarterNotBegunError, with the reason in plain English, unless `period` has begun.
-
-    A tracker or extract of a quarter nobody can have reported yet is almost always a typo
-    in the year, so it is refused rather than shown as everybody missing.
-    """
-    where = "WHERE financial_year = :year AND quarter = :quarter"
-    starts = connection.execute(
-        text(f"SELECT starts_on FROM dim_quarter {where}").columns(column("starts_on", Date())),
-        period.params,
-    ).scalar()
-    if starts is None:
-        raise QuarterNotBegunError(f"{period} is outside the programme's calendar of quarters.")
-    begun = connection.execute(text(f"SELECT 1 FROM reporting_quarters {where}"), period.params)
-    if begun.first() is None:
-        raise QuarterNotBegunError(
-            f"{period} has not begun (it starts on {starts.day} {starts:%B %Y}): "
-            "no returns are expected yet."
-        )
-
-
-# --- reading the views ------------------------------------------------------------------------
-
-
-def _sql_type(dtype: pl.DataType) -> TypeEngine[Any] | None:
-    """Dates need SQLAlchemy's result processing: SQLite hands them back as text."""
-    if isinstance(dtype, pl.Datetime):
-        return DateTime(timezone=True)
-    if isinstance(dtype, pl.Date):
-        return Date()
-    return None
-
-
-def _read(
-    connection: Connection, sql: str, schema: pl.Schema, period: Period | None = None
-) -> pl.DataFrame:
-    """The rows of `sql` for `period` as a frame of exactly `schema`, even when empty.
-
-    PostgreSQL returns sums of NUMERIC as Decimal and SQLite returns dates as text; typing
-    the result here keeps every table the same on both backends.
-    """
-    statement = text(sql).columns(*(column(name, _sql_type(t)) for name, t in schema.items()))
-    rows = connection.execute(statement, period.params if period else {}).all()
-    return pl.DataFrame(rows, schema=schema, orient="row", strict=False)
-
-
-def _schema(**columns: type[pl.DataType] | pl.DataType) -> pl.Schema:
-    return pl.Schema(columns)
-
-
 _PERIOD = "financial_year = :year AND quarter = :quarter"
-
-_TRACKER_SCHEMA = _schema(
-    reporter_code=pl.String,
-    reporter_name=pl.String,
-    reporter_type=pl.String,
-    fund=pl.String,
-    status=pl.String,
-    due_on=pl.Date,
-    first_received_at=pl.Datetime("us", "UTC"),
-    errors=pl.Int64,
-    warnings=pl.Int64,
-)
-
-
-def tracker(connection: Connection, period: Period) -> pl.DataFrame:
-    """The `submission_tracker` for one quarter: boards first, then organisations, by code.
-
-    ``received_on`` is the UTC date of the first return received, the date the view judges
-    lateness by.
-    """
-    frame = _read(
-        connection,
-        f"SELECT {', '.join(_TRACKER_SCHEMA)} FROM submission_tracker WHERE {_PERIOD}",
-        _TRACKER_SCHEMA,
-        period,
-    )
-    return frame.with_columns(received_on=pl.col("first_received_at").dt.date()).sort(
-        pl.col("reporter_type").ne("board"), "reporter_code"
-    )
 
 
 # --- tables of counts of people -----------------------------------------------------------------
@@ -343,7 +258,7 @@ def _named(frame: pl.DataFrame, boards: pl.DataFrame, total_name: str) -> pl.Dat
     )
 
 
-_MEASURES_SCHEMA = _schema(
+_MEASURES_SCHEMA = frame_schema(
     board_code=pl.String,
     service=pl.String,
     **dict.fromkeys(PEOPLE_MEASURES, pl.Int64),
@@ -355,13 +270,13 @@ _MEASURES_SCHEMA = _schema(
 def _board_tables(
     connection: Connection, period: Period, boards: pl.DataFrame
 ) -> list[PublishedTable]:
-    staffing = _read(
+    staffing = read_frame(
         connection,
         """SELECT s.board_code, s.service, s.staff_group, s.funded_wte, s.in_post_wte,
                    s.vacant_wte, g.sort_order
             FROM staffing s LEFT JOIN dim_staff_group g ON g.staff_group = s.staff_group
             WHERE s.financial_year = :year AND s.quarter = :quarter""",
-        _schema(
+        frame_schema(
             board_code=pl.String,
             service=pl.String,
             staff_group=pl.String,
@@ -370,26 +285,26 @@ def _board_tables(
             vacant_wte=pl.Float64,
             sort_order=pl.Int64,
         ),
-        period,
+        period.params,
     ).sort("board_code", pl.col("service").cast(_SERVICE_ORDER), "sort_order")
-    finance = _read(
+    finance = read_frame(
         connection,
         f"""SELECT board_code, service, allocation_gbp, spend_gbp, forecast_gbp
             FROM finance WHERE {_PERIOD}""",
-        _schema(
+        frame_schema(
             board_code=pl.String,
             service=pl.String,
             allocation_gbp=pl.Float64,
             spend_gbp=pl.Float64,
             forecast_gbp=pl.Float64,
         ),
-        period,
+        period.params,
     ).sort("board_code", pl.col("service").cast(_SERVICE_ORDER))
-    activity = _read(
+    activity = read_frame(
         connection,
         f"SELECT {', '.join(_MEASURES_SCHEMA)} FROM activity WHERE {_PERIOD}",
         _MEASURES_SCHEMA,
-        period,
+        period.params,
     )
     bed_days = activity.filter(
         pl.col("occupied_bed_days").is_not_null() | pl.col("available_bed_days").is_not_null()
@@ -424,20 +339,20 @@ def _board_tables(
 
 
 def _national_tables(connection: Connection, period: Period) -> list[PublishedTable]:
-    services = _read(
+    services = read_frame(
         connection,
         f"SELECT service, boards_running FROM national_services WHERE {_PERIOD}",
-        _schema(service=pl.String, boards_running=pl.Int64),
-        period,
+        frame_schema(service=pl.String, boards_running=pl.Int64),
+        period.params,
     )
-    staffing = _read(
+    staffing = read_frame(
         connection,
         """SELECT n.service, n.staff_group, n.boards, n.funded_wte, n.in_post_wte,
                    n.vacant_wte, n.vacancy_rate_pct, g.sort_order
             FROM national_staffing n
             LEFT JOIN dim_staff_group g ON g.staff_group = n.staff_group
             WHERE n.financial_year = :year AND n.quarter = :quarter""",
-        _schema(
+        frame_schema(
             service=pl.String,
             staff_group=pl.String,
             boards=pl.Int64,
@@ -447,14 +362,14 @@ def _national_tables(connection: Connection, period: Period) -> list[PublishedTa
             vacancy_rate_pct=pl.Float64,
             sort_order=pl.Int64,
         ),
-        period,
+        period.params,
     )
-    finance = _read(
+    finance = read_frame(
         connection,
         f"""SELECT service, boards, allocation_gbp, spend_gbp, forecast_gbp,
                    spend_pct_of_allocation
             FROM national_finance WHERE {_PERIOD}""",
-        _schema(
+        frame_schema(
             service=pl.String,
             boards=pl.Int64,
             allocation_gbp=pl.Float64,
@@ -462,7 +377,7 @@ def _national_tables(connection: Connection, period: Period) -> list[PublishedTa
             forecast_gbp=pl.Float64,
             spend_pct_of_allocation=pl.Float64,
         ),
-        period,
+        period.params,
     )
     by_service = pl.col("service").cast(_SERVICE_ORDER)
     return [
@@ -479,16 +394,16 @@ def _national_tables(connection: Connection, period: Period) -> list[PublishedTa
 def _third_sector_tables(
     connection: Connection, period: Period, boards: pl.DataFrame
 ) -> list[PublishedTable]:
-    ts_activity = _read(
+    ts_activity = read_frame(
         connection,
         f"""SELECT board_code, {", ".join(PEOPLE_COLUMNS)}
             FROM third_sector_activity WHERE {_PERIOD}""",
-        _schema(board_code=pl.String, **dict.fromkeys(PEOPLE_COLUMNS, pl.Int64)),
-        period,
+        frame_schema(board_code=pl.String, **dict.fromkeys(PEOPLE_COLUMNS, pl.Int64)),
+        period.params,
     )
     people = people_supported_table(ts_activity)
     outcomes, outcomes_hidden = outcomes_table(
-        _read(
+        read_frame(
             connection,
             """SELECT n.outcome, d.description, n.organisations_reporting, n.respondents,
                       n.reporting_improvement
@@ -496,23 +411,23 @@ def _third_sector_tables(
                LEFT JOIN dim_outcome d ON d.outcome_code = n.outcome
                WHERE n.financial_year = :year AND n.quarter = :quarter
                ORDER BY d.sort_order""",
-            _schema(
+            frame_schema(
                 outcome=pl.String,
                 description=pl.String,
                 organisations_reporting=pl.Int64,
                 respondents=pl.Int64,
                 reporting_improvement=pl.Int64,
             ),
-            period,
+            period.params,
         )
     )
-    funds = _read(
+    funds = read_frame(
         connection,
         """SELECT n.fund, d.fund_name, n.organisations, n.organisations_reporting,
                   n.total_award_gbp, n.average_award_gbp, n.grant_awarded_gbp, n.spend_gbp
            FROM national_funds n LEFT JOIN dim_fund d ON d.fund_code = n.fund
            WHERE n.financial_year = :year AND n.quarter = :quarter""",
-        _schema(
+        frame_schema(
             fund=pl.String,
             fund_name=pl.String,
             organisations=pl.Int64,
@@ -522,9 +437,9 @@ def _third_sector_tables(
             grant_awarded_gbp=pl.Float64,
             spend_gbp=pl.Float64,
         ),
-        period,
+        period.params,
     ).sort("fund")
-    finance = _read(
+    finance = read_frame(
         connection,
         """SELECT f.charity_number, r.name AS organisation, f.fund, f.grant_awarded_gbp,
                   f.spend_gbp
@@ -533,14 +448,14 @@ def _third_sector_tables(
                                 AND r.financial_year = f.financial_year
                                 AND r.quarter = f.quarter
            WHERE f.financial_year = :year AND f.quarter = :quarter""",
-        _schema(
+        frame_schema(
             charity_number=pl.String,
             organisation=pl.String,
             fund=pl.String,
             grant_awarded_gbp=pl.Float64,
             spend_gbp=pl.Float64,
         ),
-        period,
+        period.params,
     ).sort("charity_number")
     return [
         PublishedTable(
@@ -574,10 +489,10 @@ def build_publication(
         organisations_accepted=(accepted & ~is_board).sum(),
         organisations_expected=(~is_board).sum(),
     ).row(0, named=True)
-    boards = _read(
+    boards = read_frame(
         connection,
         "SELECT board_code, board_name FROM dim_board",
-        _schema(board_code=pl.String, board_name=pl.String),
+        frame_schema(board_code=pl.String, board_name=pl.String),
     )
     tables = [
         *_board_tables(connection, period, boards),

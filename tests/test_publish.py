@@ -33,7 +33,6 @@ from extracts.publish import (
     activity_table,
     build_publication,
     suppress_with_blanks,
-    tracker,
 )
 from extracts.writers import write_csv
 from warehouse.engine import open_warehouse
@@ -51,6 +50,7 @@ from warehouse.tables import (
     register_version,
     submission,
 )
+from warehouse.tracker import tracker
 
 LOTHIAN, FIFE, GGC, BORDERS = "S08000024", "S08000029", "S08000031", "S08000016"
 FORMULA_ORG, SMALL_ORG, SILENT_ORG, REJECTED_ORG = "SC000001", "SC000002", "SC000003", "SC000004"
