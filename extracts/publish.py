@@ -53,31 +53,18 @@ from sqlalchemy import Connection
 from domain.layouts import PEOPLE_COLUMNS
 from domain.periods import Period
 from domain.reference import SERVICES
-from extracts.disclosure import (
-    SUPPRESSED,
-    TOTAL_LABEL,
-    WITHHELD,
-    suppress_table,
-    withhold_percentages,
+from extracts.shaping import (
+    PEOPLE_MEASURES,
+    activity_table,
+    count_suppressed,
+    outcomes_table,
+    people_supported_table,
+    with_board_names,
 )
 from warehouse.read import frame_schema, read_frame
 from warehouse.tracker import tracker
 
 # --- what is published ----------------------------------------------------------------------
-
-ALL_SERVICES: Final = tuple(SERVICES)
-
-PEOPLE_MEASURES: Final[dict[str, tuple[str, ...]]] = {
-    "referrals_received": ALL_SERVICES,
-    "referrals_accepted": ALL_SERVICES,
-    "first_assessments": ALL_SERVICES,
-    "open_caseload": ALL_SERVICES,
-    "discharges": ALL_SERVICES,
-    "waiting_over_12_weeks": ALL_SERVICES,
-    "admissions": ("MBU",),
-}
-"""Activity measures that count people, and the services whose column each table has
-(only a Mother and Baby Unit admits)."""
 
 TABLES: Final[dict[str, str]] = {
     "staffing": "Staffing (WTE) by board, service and staff group",
@@ -110,99 +97,6 @@ _SERVICE_ORDER: Final = pl.Enum(list(SERVICES))
 
 
 _PERIOD = "financial_year = :year AND quarter = :quarter"
-
-
-# --- tables of counts of people -----------------------------------------------------------------
-
-
-def suppress_with_blanks(
-    counts: pl.DataFrame, row_key: str, value_columns: list[str], *, total_column: str | None
-) -> pl.DataFrame:
-    """`suppress_table` for counts where a missing cell means not reported or not run.
-
-    Such a cell adds nothing to its line's total, exactly like a published zero, so it is
-    suppressed as a zero (never hidden, never a complement) and then shown blank, keeping
-    "not running" apart from "running with nobody". A total is blank when every cell it adds
-    up is. An empty table stays empty: a ``Total`` row of zeros would claim zero activity.
-    """
-    numbers = [*value_columns, *([total_column] if total_column else [])]
-    if counts.is_empty():
-        return pl.DataFrame(schema={row_key: pl.String, **dict.fromkeys(numbers, pl.String)})
-    reported = counts.select(pl.col(row_key).cast(pl.String), pl.col(value_columns).is_not_null())
-    if total_column:
-        reported = reported.with_columns(pl.any_horizontal(value_columns).alias(total_column))
-    reported = pl.concat(
-        [reported, reported.select(pl.lit(TOTAL_LABEL).alias(row_key), pl.col(numbers).any())]
-    )
-    published = suppress_table(
-        counts.with_columns(pl.col(value_columns).fill_null(0)),
-        row_key,
-        value_columns,
-        total_column=total_column,
-    )
-    return published.with_columns(
-        pl.when(pl.lit(reported[name])).then(pl.col(name)).otherwise(None).alias(name)
-        for name in numbers
-    )
-
-
-def count_suppressed(frame: pl.DataFrame, columns: list[str]) -> int:
-    """How many cells of `columns` are published as ``*``."""
-    if frame.is_empty() or not columns:
-        return 0
-    return int(frame.select(pl.sum_horizontal(pl.col(columns).eq(SUPPRESSED).sum())).item())
-
-
-def activity_table(activity: pl.DataFrame, measure: str) -> pl.DataFrame:
-    """One people measure of the `activity` view as a published board x service table.
-
-    Rows are the boards that report any of the measure's services this quarter (a board
-    without a Mother and Baby Unit has no admissions row); a single-service table has no
-    ``total`` column, which would only repeat it.
-    """
-    services = list(PEOPLE_MEASURES[measure])
-    wide = (
-        activity.filter(pl.col("service").is_in(services))
-        .pivot(on="service", on_columns=services, index="board_code", values=measure)
-        .sort("board_code")
-    )
-    return suppress_with_blanks(
-        wide, "board_code", services, total_column="total" if len(services) > 1 else None
-    )
-
-
-def people_supported_table(ts_activity: pl.DataFrame) -> pl.DataFrame:
-    """The `third_sector_activity` view as published: board area x group, with totals.
-
-    Summed over organisations and support types; a group nobody in an area reported stays
-    blank rather than becoming a zero.
-    """
-    groups = list(PEOPLE_COLUMNS)
-    by_area = (
-        ts_activity.group_by("board_code")
-        .agg(
-            pl.when(pl.col(group).is_not_null().any()).then(pl.col(group).sum()).alias(group)
-            for group in groups
-        )
-        .sort("board_code")
-    )
-    return suppress_with_blanks(by_area, "board_code", groups, total_column="total")
-
-
-def outcomes_table(outcomes: pl.DataFrame) -> tuple[pl.DataFrame, int]:
-    """National outcomes as published, and how many cells disclosure control blanked.
-
-    Counted: each ``*`` and each percentage withheld although there were respondents (a
-    blank from nobody responding hides nothing).
-    """
-    published = withhold_percentages(
-        outcomes, "reporting_improvement", "respondents", "percent_improved"
-    )
-    withheld = (outcomes["respondents"].fill_null(0) > 0) & published["percent_improved"].eq(
-        WITHHELD
-    )
-    stars = count_suppressed(published, ["respondents", "reporting_improvement"])
-    return published, stars + int(withheld.sum())
 
 
 # --- the publication ----------------------------------------------------------------------------
@@ -243,19 +137,6 @@ def _with_period(frame: pl.DataFrame, period: Period) -> pl.DataFrame:
         pl.lit(period.quarter).alias("quarter"),
         pl.all(),
     ).with_columns(cs.float().round(2))
-
-
-def _named(frame: pl.DataFrame, boards: pl.DataFrame, total_name: str) -> pl.DataFrame:
-    """`frame` keyed by board_code with each board's name beside it (and the totals row's)."""
-    named = frame.join(boards, on="board_code", how="left", maintain_order="left")
-    name = (
-        pl.when(pl.col("board_code").eq(TOTAL_LABEL))
-        .then(pl.lit(total_name))
-        .otherwise(pl.col("board_name"))
-    )
-    return named.select(
-        "board_code", name.alias("board_name"), pl.exclude("board_code", "board_name")
-    )
 
 
 _MEASURES_SCHEMA = frame_schema(
@@ -312,9 +193,11 @@ def _board_tables(
 
     tables = [
         PublishedTable(
-            "staffing", TABLES["staffing"], _named(staffing.drop("sort_order"), boards, ALL_BOARDS)
+            "staffing",
+            TABLES["staffing"],
+            with_board_names(staffing.drop("sort_order"), boards, ALL_BOARDS),
         ),
-        PublishedTable("finance", TABLES["finance"], _named(finance, boards, ALL_BOARDS)),
+        PublishedTable("finance", TABLES["finance"], with_board_names(finance, boards, ALL_BOARDS)),
     ]
     for measure, services in PEOPLE_MEASURES.items():
         published = activity_table(activity, measure)
@@ -324,7 +207,7 @@ def _board_tables(
             PublishedTable(
                 name,
                 TABLES[name],
-                _named(published, boards, ALL_BOARDS),
+                with_board_names(published, boards, ALL_BOARDS),
                 count_suppressed(published, numbers),
             )
         )
@@ -332,7 +215,7 @@ def _board_tables(
         PublishedTable(
             "mbu_bed_days",
             TABLES["mbu_bed_days"],
-            _named(bed_days.sort("board_code", "service"), boards, ALL_BOARDS),
+            with_board_names(bed_days.sort("board_code", "service"), boards, ALL_BOARDS),
         )
     )
     return tables
@@ -461,7 +344,7 @@ def _third_sector_tables(
         PublishedTable(
             "third_sector_people_supported",
             TABLES["third_sector_people_supported"],
-            _named(people, boards, ALL_AREAS),
+            with_board_names(people, boards, ALL_AREAS),
             count_suppressed(people, [*PEOPLE_COLUMNS, "total"]),
         ),
         PublishedTable(

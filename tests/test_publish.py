@@ -27,13 +27,11 @@ from domain.periods import Period
 from domain.reference import BOARDS, SERVICES
 from extracts.disclosure import SUPPRESSED, TOTAL_LABEL
 from extracts.publish import (
-    PEOPLE_MEASURES,
     TABLES,
     Publication,
-    activity_table,
     build_publication,
-    suppress_with_blanks,
 )
+from extracts.shaping import PEOPLE_MEASURES, activity_table, suppress_with_blanks
 from extracts.writers import write_csv
 from warehouse.engine import open_warehouse
 from warehouse.migrate import upgrade
