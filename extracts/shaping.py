@@ -1,15 +1,18 @@
-"""How a quarter's view becomes a published table of counts of people.
+"""How a quarter's view becomes a published table: the shapes the catalogue names.
 
-Counts of people pass through disclosure control, which needs them as a grid with totals:
-`activity_table` pivots one activity measure to board x service, `people_supported_table`
-sums the third sector's people by board area and group, and `outcomes_table` withholds
-percentages from too few respondents. `count_suppressed` says how many cells were hidden,
-for the export's README.
+Figures that are not counts of people (WTE, pounds, bed days, boards running a service)
+are published as reported (`AsReported`). Counts of people pass through disclosure
+control, which needs them as a grid with totals: `activity_table` pivots one activity
+measure to board x service (`PeopleByService`), `people_supported_table` sums the third
+sector's people by board area and group (`PeopleByGroup`), and `outcomes_table` withholds
+percentages from too few respondents (`WithheldPercentages`). Each shape also says how
+many cells it hid, for the export's README.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from dataclasses import dataclass
+from typing import Final, Protocol
 
 import polars as pl
 
@@ -145,3 +148,58 @@ def with_board_names(frame: pl.DataFrame, boards: pl.DataFrame, total_name: str)
     return named.select(
         "board_code", name.alias("board_name"), pl.exclude("board_code", "board_name")
     )
+
+
+# --- the shapes ---------------------------------------------------------------------------------
+
+
+class Shape(Protocol):
+    """How the rows read for a table are published, and how many cells that hides."""
+
+    def publish(self, rows: pl.DataFrame) -> tuple[pl.DataFrame, int]: ...
+
+
+@dataclass(frozen=True)
+class AsReported:
+    """Not counts of people, so nothing to hide: the rows in a reader's order.
+
+    `order_only` are columns read just to order by (a dimension's sort order), which are
+    not published.
+    """
+
+    order: tuple[str | pl.Expr, ...] = ()
+    order_only: tuple[str, ...] = ()
+
+    def publish(self, rows: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+        ordered = rows.sort(*self.order) if self.order else rows
+        return ordered.drop(self.order_only), 0
+
+
+@dataclass(frozen=True)
+class PeopleByService:
+    """One people measure of the activity view, board x service, through `activity_table`."""
+
+    measure: str
+
+    def publish(self, rows: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+        services = PEOPLE_MEASURES[self.measure]
+        published = activity_table(rows, self.measure)
+        numbers = [*services, *(["total"] if len(services) > 1 else [])]
+        return published, count_suppressed(published, numbers)
+
+
+@dataclass(frozen=True)
+class PeopleByGroup:
+    """Third-sector people supported, board area x group, through `people_supported_table`."""
+
+    def publish(self, rows: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+        published = people_supported_table(rows)
+        return published, count_suppressed(published, [*PEOPLE_COLUMNS, "total"])
+
+
+@dataclass(frozen=True)
+class WithheldPercentages:
+    """Respondents and improvement counts with their percentage, through `outcomes_table`."""
+
+    def publish(self, rows: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+        return outcomes_table(rows)
