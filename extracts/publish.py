@@ -1,296 +1,26 @@
-"""One quarter's published tables: the downstream views with disclosure control applied.
+"""One quarter's publication: every table of `extracts.catalogue`, built from the warehouse.
 
-`build_publication` reads a quarter from the warehouse's views (SPEC.md, "What the
-warehouse serves") and returns every table as a polars frame ready for `extracts.writers`.
-Nothing internal is ever selected (contact details of whoever completed a return,
-submission ids, source rows, file hashes), so no writer can leak it.
-
-Every table starts with ``financial_year`` and ``quarter``, so files from several quarters
-stack. A blank cell means not reported, or a service the board does not run; ``0`` is zero.
-
-Boards:
-
-* ``staffing``: WTE by board, service and staff group. WTE measures posts, not people, so
-  it is published as reported.
-* ``finance``: allocation, spend and forecast (pounds) by board and service, as reported.
-* ``activity_referrals_received``, ``activity_referrals_accepted``,
-  ``activity_first_assessments``, ``activity_open_caseload``, ``activity_discharges``,
-  ``activity_waiting_over_12_weeks``: counts of people, one board x service table per
-  measure with a ``total`` column and a ``Total`` row, through `suppress_table` (counts 1
-  to 4 and the cells that would give them back shown as ``*``).
-* ``activity_admissions``: people admitted to a Mother and Baby Unit, by board, the same way.
-* ``mbu_bed_days``: occupied and available bed days. Days, not people: as reported.
-* ``national_services``, ``national_staffing``, ``national_finance``: the national
-  roll-up views (boards running each service, WTE and vacancy rate, pounds).
-
-Third sector:
-
-* ``third_sector_people_supported``: people newly supported by board area and group
-  (mothers, fathers_partners, infants, other_carers) with totals, through `suppress_table`.
-* ``third_sector_outcomes``: per outcome, nationally: respondents, reporting improvement and
-  the percentage improved, through `withhold_percentages` (counts 1 to 4 as ``*``;
-  percentages from fewer than 5 respondents, or from a hidden count, left blank).
-* ``third_sector_funds``: per fund stream, from the register and the returns: organisations,
-  awards, grant awarded and spend (pounds).
-* ``third_sector_finance``: per organisation: charity number, name (from the register),
-  fund, grant awarded and spend.
-
-Deliberately not published: the ``national_activity`` and ``national_people_supported``
-views. Their sums of people are the ``Total`` rows of the activity and people-supported
-tables; published beside them unsuppressed they would give hidden totals back.
+`build_publication` reads each table's view for the quarter, shapes it as its entry says
+(disclosure control for counts of people) and returns the tables as polars frames ready
+for `extracts.writers`, with how many returns they include: what an export writes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Final
 
 import polars as pl
 import polars.selectors as cs
-from sqlalchemy import Connection, Date, DateTime, column, text
-from sqlalchemy.types import TypeEngine
+from sqlalchemy import Connection
 
-from domain.layouts import PEOPLE_COLUMNS
 from domain.periods import Period
-from domain.reference import SERVICES
-from extracts.disclosure import (
-    SUPPRESSED,
-    TOTAL_LABEL,
-    WITHHELD,
-    suppress_table,
-    withhold_percentages,
-)
+from extracts.catalogue import CATALOGUE, TableDefinition
+from extracts.shaping import with_board_names
+from warehouse.read import frame_schema, read_frame
+from warehouse.tracker import tracker
 
-# --- what is published ----------------------------------------------------------------------
-
-ALL_SERVICES: Final = tuple(SERVICES)
-
-PEOPLE_MEASURES: Final[dict[str, tuple[str, ...]]] = {
-    "referrals_received": ALL_SERVICES,
-    "referrals_accepted": ALL_SERVICES,
-    "first_assessments": ALL_SERVICES,
-    "open_caseload": ALL_SERVICES,
-    "discharges": ALL_SERVICES,
-    "waiting_over_12_weeks": ALL_SERVICES,
-    "admissions": ("MBU",),
-}
-"""Activity measures that count people, and the services whose column each table has
-(only a Mother and Baby Unit admits)."""
-
-TABLES: Final[dict[str, str]] = {
-    "staffing": "Staffing (WTE) by board, service and staff group",
-    "finance": "Finance (pounds) by board and service",
-    **{
-        f"activity_{measure}": (
-            f"{measure.replace('_', ' ').capitalize()} (people) by board and service, with totals"
-        )
-        for measure in PEOPLE_MEASURES
-        if measure != "admissions"
-    },
-    "activity_admissions": "Mother and Baby Unit admissions (people) by board, with total",
-    "mbu_bed_days": "Mother and Baby Unit occupied and available bed days by board",
-    "national_services": "Boards running each service",
-    "national_staffing": "Staffing (WTE) and vacancy rate by service and staff group, Scotland",
-    "national_finance": "Finance (pounds) and spend as % of allocation by service, Scotland",
-    "third_sector_people_supported": (
-        "People newly supported by third-sector organisations by board area and group, with totals"
-    ),
-    "third_sector_outcomes": "Third-sector outcomes, Scotland: people reporting improvement",
-    "third_sector_funds": "Third-sector fund streams: organisations, awards, grant and spend",
-    "third_sector_finance": "Third-sector grant awarded and spend by organisation",
-}
-"""Every published table, in publication order, with the title the README gives it."""
-
-ALL_BOARDS: Final = "All boards"
-ALL_AREAS: Final = "All board areas"
-
-_SERVICE_ORDER: Final = pl.Enum(list(SERVICES))
-
-
-# --- the quarter --------------------------------------------------------------------------------
-
-
-class QuarterNotBegunError(LookupError):
-    """Nothing is expected for the quarter: it has not begun, or is outside the calendar."""
-
-
-def check_quarter_begun(connection: Connection, period: Period) -> None:
-    """Raise QuarterNotBegunError, with the reason in plain English, unless `period` has begun.
-
-    A tracker or extract of a quarter nobody can have reported yet is almost always a typo
-    in the year, so it is refused rather than shown as everybody missing.
-    """
-    where = "WHERE financial_year = :year AND quarter = :quarter"
-    starts = connection.execute(
-        text(f"SELECT starts_on FROM dim_quarter {where}").columns(column("starts_on", Date())),
-        period.params,
-    ).scalar()
-    if starts is None:
-        raise QuarterNotBegunError(f"{period} is outside the programme's calendar of quarters.")
-    begun = connection.execute(text(f"SELECT 1 FROM reporting_quarters {where}"), period.params)
-    if begun.first() is None:
-        raise QuarterNotBegunError(
-            f"{period} has not begun (it starts on {starts.day} {starts:%B %Y}): "
-            "no returns are expected yet."
-        )
-
-
-# --- reading the views ------------------------------------------------------------------------
-
-
-def _sql_type(dtype: pl.DataType) -> TypeEngine[Any] | None:
-    """Dates need SQLAlchemy's result processing: SQLite hands them back as text."""
-    if isinstance(dtype, pl.Datetime):
-        return DateTime(timezone=True)
-    if isinstance(dtype, pl.Date):
-        return Date()
-    return None
-
-
-def _read(
-    connection: Connection, sql: str, schema: pl.Schema, period: Period | None = None
-) -> pl.DataFrame:
-    """The rows of `sql` for `period` as a frame of exactly `schema`, even when empty.
-
-    PostgreSQL returns sums of NUMERIC as Decimal and SQLite returns dates as text; typing
-    the result here keeps every table the same on both backends.
-    """
-    statement = text(sql).columns(*(column(name, _sql_type(t)) for name, t in schema.items()))
-    rows = connection.execute(statement, period.params if period else {}).all()
-    return pl.DataFrame(rows, schema=schema, orient="row", strict=False)
-
-
-def _schema(**columns: type[pl.DataType] | pl.DataType) -> pl.Schema:
-    return pl.Schema(columns)
-
-
-_PERIOD = "financial_year = :year AND quarter = :quarter"
-
-_TRACKER_SCHEMA = _schema(
-    reporter_code=pl.String,
-    reporter_name=pl.String,
-    reporter_type=pl.String,
-    fund=pl.String,
-    status=pl.String,
-    due_on=pl.Date,
-    first_received_at=pl.Datetime("us", "UTC"),
-    errors=pl.Int64,
-    warnings=pl.Int64,
-)
-
-
-def tracker(connection: Connection, period: Period) -> pl.DataFrame:
-    """The `submission_tracker` for one quarter: boards first, then organisations, by code.
-
-    ``received_on`` is the UTC date of the first return received, the date the view judges
-    lateness by.
-    """
-    frame = _read(
-        connection,
-        f"SELECT {', '.join(_TRACKER_SCHEMA)} FROM submission_tracker WHERE {_PERIOD}",
-        _TRACKER_SCHEMA,
-        period,
-    )
-    return frame.with_columns(received_on=pl.col("first_received_at").dt.date()).sort(
-        pl.col("reporter_type").ne("board"), "reporter_code"
-    )
-
-
-# --- tables of counts of people -----------------------------------------------------------------
-
-
-def suppress_with_blanks(
-    counts: pl.DataFrame, row_key: str, value_columns: list[str], *, total_column: str | None
-) -> pl.DataFrame:
-    """`suppress_table` for counts where a missing cell means not reported or not run.
-
-    Such a cell adds nothing to its line's total, exactly like a published zero, so it is
-    suppressed as a zero (never hidden, never a complement) and then shown blank, keeping
-    "not running" apart from "running with nobody". A total is blank when every cell it adds
-    up is. An empty table stays empty: a ``Total`` row of zeros would claim zero activity.
-    """
-    numbers = [*value_columns, *([total_column] if total_column else [])]
-    if counts.is_empty():
-        return pl.DataFrame(schema={row_key: pl.String, **dict.fromkeys(numbers, pl.String)})
-    reported = counts.select(pl.col(row_key).cast(pl.String), pl.col(value_columns).is_not_null())
-    if total_column:
-        reported = reported.with_columns(pl.any_horizontal(value_columns).alias(total_column))
-    reported = pl.concat(
-        [reported, reported.select(pl.lit(TOTAL_LABEL).alias(row_key), pl.col(numbers).any())]
-    )
-    published = suppress_table(
-        counts.with_columns(pl.col(value_columns).fill_null(0)),
-        row_key,
-        value_columns,
-        total_column=total_column,
-    )
-    return published.with_columns(
-        pl.when(pl.lit(reported[name])).then(pl.col(name)).otherwise(None).alias(name)
-        for name in numbers
-    )
-
-
-def count_suppressed(frame: pl.DataFrame, columns: list[str]) -> int:
-    """How many cells of `columns` are published as ``*``."""
-    if frame.is_empty() or not columns:
-        return 0
-    return int(frame.select(pl.sum_horizontal(pl.col(columns).eq(SUPPRESSED).sum())).item())
-
-
-def activity_table(activity: pl.DataFrame, measure: str) -> pl.DataFrame:
-    """One people measure of the `activity` view as a published board x service table.
-
-    Rows are the boards that report any of the measure's services this quarter (a board
-    without a Mother and Baby Unit has no admissions row); a single-service table has no
-    ``total`` column, which would only repeat it.
-    """
-    services = list(PEOPLE_MEASURES[measure])
-    wide = (
-        activity.filter(pl.col("service").is_in(services))
-        .pivot(on="service", on_columns=services, index="board_code", values=measure)
-        .sort("board_code")
-    )
-    return suppress_with_blanks(
-        wide, "board_code", services, total_column="total" if len(services) > 1 else None
-    )
-
-
-def people_supported_table(ts_activity: pl.DataFrame) -> pl.DataFrame:
-    """The `third_sector_activity` view as published: board area x group, with totals.
-
-    Summed over organisations and support types; a group nobody in an area reported stays
-    blank rather than becoming a zero.
-    """
-    groups = list(PEOPLE_COLUMNS)
-    by_area = (
-        ts_activity.group_by("board_code")
-        .agg(
-            pl.when(pl.col(group).is_not_null().any()).then(pl.col(group).sum()).alias(group)
-            for group in groups
-        )
-        .sort("board_code")
-    )
-    return suppress_with_blanks(by_area, "board_code", groups, total_column="total")
-
-
-def outcomes_table(outcomes: pl.DataFrame) -> tuple[pl.DataFrame, int]:
-    """National outcomes as published, and how many cells disclosure control blanked.
-
-    Counted: each ``*`` and each percentage withheld although there were respondents (a
-    blank from nobody responding hides nothing).
-    """
-    published = withhold_percentages(
-        outcomes, "reporting_improvement", "respondents", "percent_improved"
-    )
-    withheld = (outcomes["respondents"].fill_null(0) > 0) & published["percent_improved"].eq(
-        WITHHELD
-    )
-    stars = count_suppressed(published, ["respondents", "reporting_improvement"])
-    return published, stars + int(withheld.sum())
-
-
-# --- the publication ----------------------------------------------------------------------------
+_BOARDS_SCHEMA = frame_schema(board_code=pl.String, board_name=pl.String)
 
 
 @dataclass(frozen=True)
@@ -330,231 +60,18 @@ def _with_period(frame: pl.DataFrame, period: Period) -> pl.DataFrame:
     ).with_columns(cs.float().round(2))
 
 
-def _named(frame: pl.DataFrame, boards: pl.DataFrame, total_name: str) -> pl.DataFrame:
-    """`frame` keyed by board_code with each board's name beside it (and the totals row's)."""
-    named = frame.join(boards, on="board_code", how="left", maintain_order="left")
-    name = (
-        pl.when(pl.col("board_code").eq(TOTAL_LABEL))
-        .then(pl.lit(total_name))
-        .otherwise(pl.col("board_name"))
+def build_table(
+    connection: Connection, period: Period, definition: TableDefinition, boards: pl.DataFrame
+) -> PublishedTable:
+    """The table `definition` describes, for `period`; `boards` is ``dim_board``, which
+    names the boards of a table keyed by board."""
+    rows = read_frame(connection, definition.query, definition.columns, period.params)
+    frame, suppressed = definition.shape.publish(rows)
+    if definition.board_names is not None:
+        frame = with_board_names(frame, boards, definition.board_names)
+    return PublishedTable(
+        definition.name, definition.title, _with_period(frame, period), suppressed
     )
-    return named.select(
-        "board_code", name.alias("board_name"), pl.exclude("board_code", "board_name")
-    )
-
-
-_MEASURES_SCHEMA = _schema(
-    board_code=pl.String,
-    service=pl.String,
-    **dict.fromkeys(PEOPLE_MEASURES, pl.Int64),
-    occupied_bed_days=pl.Int64,
-    available_bed_days=pl.Int64,
-)
-
-
-def _board_tables(
-    connection: Connection, period: Period, boards: pl.DataFrame
-) -> list[PublishedTable]:
-    staffing = _read(
-        connection,
-        """SELECT s.board_code, s.service, s.staff_group, s.funded_wte, s.in_post_wte,
-                   s.vacant_wte, g.sort_order
-            FROM staffing s LEFT JOIN dim_staff_group g ON g.staff_group = s.staff_group
-            WHERE s.financial_year = :year AND s.quarter = :quarter""",
-        _schema(
-            board_code=pl.String,
-            service=pl.String,
-            staff_group=pl.String,
-            funded_wte=pl.Float64,
-            in_post_wte=pl.Float64,
-            vacant_wte=pl.Float64,
-            sort_order=pl.Int64,
-        ),
-        period,
-    ).sort("board_code", pl.col("service").cast(_SERVICE_ORDER), "sort_order")
-    finance = _read(
-        connection,
-        f"""SELECT board_code, service, allocation_gbp, spend_gbp, forecast_gbp
-            FROM finance WHERE {_PERIOD}""",
-        _schema(
-            board_code=pl.String,
-            service=pl.String,
-            allocation_gbp=pl.Float64,
-            spend_gbp=pl.Float64,
-            forecast_gbp=pl.Float64,
-        ),
-        period,
-    ).sort("board_code", pl.col("service").cast(_SERVICE_ORDER))
-    activity = _read(
-        connection,
-        f"SELECT {', '.join(_MEASURES_SCHEMA)} FROM activity WHERE {_PERIOD}",
-        _MEASURES_SCHEMA,
-        period,
-    )
-    bed_days = activity.filter(
-        pl.col("occupied_bed_days").is_not_null() | pl.col("available_bed_days").is_not_null()
-    ).select("board_code", "service", "occupied_bed_days", "available_bed_days")
-
-    tables = [
-        PublishedTable(
-            "staffing", TABLES["staffing"], _named(staffing.drop("sort_order"), boards, ALL_BOARDS)
-        ),
-        PublishedTable("finance", TABLES["finance"], _named(finance, boards, ALL_BOARDS)),
-    ]
-    for measure, services in PEOPLE_MEASURES.items():
-        published = activity_table(activity, measure)
-        numbers = [*services, *(["total"] if len(services) > 1 else [])]
-        name = f"activity_{measure}"
-        tables.append(
-            PublishedTable(
-                name,
-                TABLES[name],
-                _named(published, boards, ALL_BOARDS),
-                count_suppressed(published, numbers),
-            )
-        )
-    tables.append(
-        PublishedTable(
-            "mbu_bed_days",
-            TABLES["mbu_bed_days"],
-            _named(bed_days.sort("board_code", "service"), boards, ALL_BOARDS),
-        )
-    )
-    return tables
-
-
-def _national_tables(connection: Connection, period: Period) -> list[PublishedTable]:
-    services = _read(
-        connection,
-        f"SELECT service, boards_running FROM national_services WHERE {_PERIOD}",
-        _schema(service=pl.String, boards_running=pl.Int64),
-        period,
-    )
-    staffing = _read(
-        connection,
-        """SELECT n.service, n.staff_group, n.boards, n.funded_wte, n.in_post_wte,
-                   n.vacant_wte, n.vacancy_rate_pct, g.sort_order
-            FROM national_staffing n
-            LEFT JOIN dim_staff_group g ON g.staff_group = n.staff_group
-            WHERE n.financial_year = :year AND n.quarter = :quarter""",
-        _schema(
-            service=pl.String,
-            staff_group=pl.String,
-            boards=pl.Int64,
-            funded_wte=pl.Float64,
-            in_post_wte=pl.Float64,
-            vacant_wte=pl.Float64,
-            vacancy_rate_pct=pl.Float64,
-            sort_order=pl.Int64,
-        ),
-        period,
-    )
-    finance = _read(
-        connection,
-        f"""SELECT service, boards, allocation_gbp, spend_gbp, forecast_gbp,
-                   spend_pct_of_allocation
-            FROM national_finance WHERE {_PERIOD}""",
-        _schema(
-            service=pl.String,
-            boards=pl.Int64,
-            allocation_gbp=pl.Float64,
-            spend_gbp=pl.Float64,
-            forecast_gbp=pl.Float64,
-            spend_pct_of_allocation=pl.Float64,
-        ),
-        period,
-    )
-    by_service = pl.col("service").cast(_SERVICE_ORDER)
-    return [
-        PublishedTable("national_services", TABLES["national_services"], services.sort(by_service)),
-        PublishedTable(
-            "national_staffing",
-            TABLES["national_staffing"],
-            staffing.sort(by_service, "sort_order").drop("sort_order"),
-        ),
-        PublishedTable("national_finance", TABLES["national_finance"], finance.sort(by_service)),
-    ]
-
-
-def _third_sector_tables(
-    connection: Connection, period: Period, boards: pl.DataFrame
-) -> list[PublishedTable]:
-    ts_activity = _read(
-        connection,
-        f"""SELECT board_code, {", ".join(PEOPLE_COLUMNS)}
-            FROM third_sector_activity WHERE {_PERIOD}""",
-        _schema(board_code=pl.String, **dict.fromkeys(PEOPLE_COLUMNS, pl.Int64)),
-        period,
-    )
-    people = people_supported_table(ts_activity)
-    outcomes, outcomes_hidden = outcomes_table(
-        _read(
-            connection,
-            """SELECT n.outcome, d.description, n.organisations_reporting, n.respondents,
-                      n.reporting_improvement
-               FROM national_outcomes n
-               LEFT JOIN dim_outcome d ON d.outcome_code = n.outcome
-               WHERE n.financial_year = :year AND n.quarter = :quarter
-               ORDER BY d.sort_order""",
-            _schema(
-                outcome=pl.String,
-                description=pl.String,
-                organisations_reporting=pl.Int64,
-                respondents=pl.Int64,
-                reporting_improvement=pl.Int64,
-            ),
-            period,
-        )
-    )
-    funds = _read(
-        connection,
-        """SELECT n.fund, d.fund_name, n.organisations, n.organisations_reporting,
-                  n.total_award_gbp, n.average_award_gbp, n.grant_awarded_gbp, n.spend_gbp
-           FROM national_funds n LEFT JOIN dim_fund d ON d.fund_code = n.fund
-           WHERE n.financial_year = :year AND n.quarter = :quarter""",
-        _schema(
-            fund=pl.String,
-            fund_name=pl.String,
-            organisations=pl.Int64,
-            organisations_reporting=pl.Int64,
-            total_award_gbp=pl.Float64,
-            average_award_gbp=pl.Float64,
-            grant_awarded_gbp=pl.Float64,
-            spend_gbp=pl.Float64,
-        ),
-        period,
-    ).sort("fund")
-    finance = _read(
-        connection,
-        """SELECT f.charity_number, r.name AS organisation, f.fund, f.grant_awarded_gbp,
-                  f.spend_gbp
-           FROM third_sector_finance f
-           LEFT JOIN register r ON r.charity_number = f.charity_number
-                                AND r.financial_year = f.financial_year
-                                AND r.quarter = f.quarter
-           WHERE f.financial_year = :year AND f.quarter = :quarter""",
-        _schema(
-            charity_number=pl.String,
-            organisation=pl.String,
-            fund=pl.String,
-            grant_awarded_gbp=pl.Float64,
-            spend_gbp=pl.Float64,
-        ),
-        period,
-    ).sort("charity_number")
-    return [
-        PublishedTable(
-            "third_sector_people_supported",
-            TABLES["third_sector_people_supported"],
-            _named(people, boards, ALL_AREAS),
-            count_suppressed(people, [*PEOPLE_COLUMNS, "total"]),
-        ),
-        PublishedTable(
-            "third_sector_outcomes", TABLES["third_sector_outcomes"], outcomes, outcomes_hidden
-        ),
-        PublishedTable("third_sector_funds", TABLES["third_sector_funds"], funds),
-        PublishedTable("third_sector_finance", TABLES["third_sector_finance"], finance),
-    ]
 
 
 def build_publication(
@@ -574,24 +91,12 @@ def build_publication(
         organisations_accepted=(accepted & ~is_board).sum(),
         organisations_expected=(~is_board).sum(),
     ).row(0, named=True)
-    boards = _read(
-        connection,
-        "SELECT board_code, board_name FROM dim_board",
-        _schema(board_code=pl.String, board_name=pl.String),
-    )
-    tables = [
-        *_board_tables(connection, period, boards),
-        *_national_tables(connection, period),
-        *_third_sector_tables(connection, period, boards),
-    ]
-    if [table.name for table in tables] != list(TABLES):
-        raise RuntimeError("the published tables do not match extracts.publish.TABLES")
+    boards = read_frame(connection, "SELECT board_code, board_name FROM dim_board", _BOARDS_SCHEMA)
     return Publication(
         period=period,
         produced_at=produced_at or dt.datetime.now(dt.UTC),
         tables=tuple(
-            PublishedTable(t.name, t.title, _with_period(t.frame, period), t.suppressed)
-            for t in tables
+            build_table(connection, period, definition, boards) for definition in CATALOGUE
         ),
         boards_accepted=int(counts["boards_accepted"]),
         boards_expected=int(counts["boards_expected"]),

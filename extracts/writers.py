@@ -25,9 +25,10 @@ import polars as pl
 from xlsxwriter import Workbook
 
 from domain.periods import Period
+from extracts.catalogue import TABLES
 from extracts.disclosure import SMALLEST_SHOWN
 from extracts.neutralise import neutralise_text
-from extracts.publish import TABLES, Publication
+from extracts.publish import Publication
 
 XLSX_SHEET_LIMIT: Final = 31
 """Excel refuses longer sheet names."""

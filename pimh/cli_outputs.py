@@ -96,9 +96,9 @@ def _warehouse(url: str | None, period: Period) -> Iterator[Connection]:
     plain reason and exit 2."""
     from alembic.util.exc import CommandError
 
-    from extracts.publish import QuarterNotBegunError, check_quarter_begun
     from warehouse.engine import open_warehouse
     from warehouse.migrate import upgrade
+    from warehouse.tracker import QuarterNotBegunError, check_quarter_begun
 
     url = url or Settings().warehouse_url
     try:
@@ -148,7 +148,7 @@ def status(
     warehouse: WarehouseOption = None,
 ) -> None:
     """Show who has sent the quarter's return, who is late, rejected or missing."""
-    from extracts.publish import tracker as read_tracker
+    from warehouse.tracker import tracker as read_tracker
 
     period = _period(year, quarter)
     with _warehouse(warehouse, period) as connection:

@@ -25,16 +25,10 @@ from sqlalchemy import Engine, insert
 from domain.layouts import BQR_ACTIVITY, PEOPLE_COLUMNS
 from domain.periods import Period
 from domain.reference import BOARDS, SERVICES
+from extracts.catalogue import CATALOGUE, TABLES
 from extracts.disclosure import SUPPRESSED, TOTAL_LABEL
-from extracts.publish import (
-    PEOPLE_MEASURES,
-    TABLES,
-    Publication,
-    activity_table,
-    build_publication,
-    suppress_with_blanks,
-    tracker,
-)
+from extracts.publish import Publication, build_publication
+from extracts.shaping import PEOPLE_MEASURES, activity_table, suppress_with_blanks
 from extracts.writers import write_csv
 from warehouse.engine import open_warehouse
 from warehouse.migrate import upgrade
@@ -51,6 +45,7 @@ from warehouse.tables import (
     register_version,
     submission,
 )
+from warehouse.tracker import tracker
 
 LOTHIAN, FIFE, GGC, BORDERS = "S08000024", "S08000029", "S08000031", "S08000016"
 FORMULA_ORG, SMALL_ORG, SILENT_ORG, REJECTED_ORG = "SC000001", "SC000002", "SC000003", "SC000004"
@@ -606,6 +601,12 @@ def test_blank_cells_are_suppressed_as_zeros_and_published_blank() -> None:
     empty = suppress_with_blanks(counts.clear(), "board_code", ["x"], total_column="t")
     assert empty.is_empty()
     assert empty.columns == ["board_code", "x", "t"]
+
+
+def test_every_catalogue_entry_has_its_own_name_and_reads_its_view() -> None:
+    assert len(TABLES) == len(CATALOGUE)
+    for definition in CATALOGUE:
+        assert f"FROM {definition.view}" in definition.query, definition.name
 
 
 # --- property: no hidden count is recoverable from an exported activity table --------------------

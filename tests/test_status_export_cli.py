@@ -16,7 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner, Result
 
-from extracts.publish import TABLES
+from extracts.catalogue import TABLES
 from pimh.cli import app
 from tests.test_publish import (
     BORDERS,
