@@ -12,7 +12,6 @@ forgiven; anything that would need a guess is a problem.
 from __future__ import annotations
 
 import csv
-import difflib
 import hashlib
 import io
 import re
@@ -26,7 +25,7 @@ import polars as pl
 from pandera.api.polars.types import PolarsData
 
 from domain.reference import BOARDS, CHARITY_NUMBER_PATTERN, FUNDS
-from schemas.boards import normalise_board_name, resolve_board
+from schemas.boards import board_meant, resolve_board
 from schemas.checks import failure_cases, ok
 from schemas.numbers import parse_number
 
@@ -228,21 +227,12 @@ def _boards_given(row: Row, file: str) -> list[str]:
     ]
 
 
-# A misspelt board name is suggested its board only when it is this close: a looser
-# match ("Narnia" -> "Lanarkshire") would be a guess dressed up as help.
-SUGGESTION_CUTOFF: Final = 0.75
-_BOARD_BY_NAME: Final = {normalise_board_name(name): code for code, name in BOARDS.items()}
-
-
 def _unknown_board(piece: str) -> str:
     found = f"'{piece}' in board_areas is not an NHS board code or name"
     if "," in piece:
         return f"{found}; separate several boards with ';'."
-    close = difflib.get_close_matches(
-        normalise_board_name(piece), _BOARD_BY_NAME, n=1, cutoff=SUGGESTION_CUTOFF
-    )
-    if close:
-        code = _BOARD_BY_NAME[close[0]]
+    code = board_meant(piece)
+    if code is not None:
         return f"{found}; did you mean {code} ({BOARDS[code]})?"
     return f"{found}; expected a code such as S08000024."
 
