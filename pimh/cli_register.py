@@ -102,13 +102,15 @@ def load_or_exit(
 ) -> RegisterLoadResult:
     """Load the register and print what happened; exit 2 on register problems or when the
     warehouse cannot be reached, having written nothing."""
+    from intake.register import read_register
     from warehouse.engine import open_warehouse
     from warehouse.register_load import RegisterError, load_register
 
     try:
         engine = open_warehouse(warehouse_url)
         try:
-            result = load_register(engine, csv_path, in_force_from=in_force_from)
+            register = read_register(csv_path)
+            result = load_register(engine, register, in_force_from=in_force_from)
         finally:
             engine.dispose()
     except RegisterError as exc:
