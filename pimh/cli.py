@@ -14,12 +14,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from config.settings import Settings
+from pimh.options import WarehouseOption
 from pimh.prefect_env import apply_defaults
 from pimh.prefect_server import (
     start_prefect_api,
     temporary_server_settings,
     wait_for_prefect_api,
 )
+from pimh.warehouse_failures import unreachable
 
 if TYPE_CHECKING:
     from flows.ingest import IngestResult
@@ -40,16 +42,6 @@ _STATUS_STYLE = {
     "superseded": "yellow",
     "already processed": "dim",
 }
-
-WarehouseOption = Annotated[
-    str | None,
-    typer.Option(
-        "--warehouse",
-        help="SQLAlchemy URL of the warehouse [env: PIMH_WAREHOUSE_URL; default: "
-        "sqlite:///pimh.db].",
-        show_default=False,
-    ),
-]
 
 
 def _keep_tracebacks_off_the_terminal() -> None:
@@ -87,9 +79,7 @@ def _start_prefect_early() -> None:
 
 def _plain_failure(exc: Exception, settings: Settings) -> str:
     if isinstance(exc, DBAPIError):
-        where = make_url(settings.warehouse_url).render_as_string(hide_password=True)
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        return f"The warehouse at {where} could not be reached or written: {reason}"
+        return unreachable(exc, settings.warehouse_url)
     return f"The pipeline could not run: {type(exc).__name__}: {exc}"
 
 
