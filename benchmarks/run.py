@@ -115,11 +115,12 @@ def steady_state(landing: Path, warehouse_url: str, work: Path) -> tuple[int, fl
     """
     from config.settings import Settings
     from flows.ingest import ingest_returns
+    from intake.register import read_register
     from pimh.prefect_server import temporary_server_settings
     from warehouse.engine import cached_warehouse
     from warehouse.register_load import load_register
 
-    load_register(cached_warehouse(warehouse_url), register_path(landing))
+    load_register(cached_warehouse(warehouse_url), read_register(register_path(landing)))
     settings = Settings(
         warehouse_url=warehouse_url,
         archive_url=str(work / "archive"),

@@ -19,10 +19,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from config.settings import Settings
+from pimh.options import QuarterOption, WarehouseOption, YearOption
+from pimh.warehouse_failures import first_line, shown_url
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -45,17 +46,6 @@ class ExportFormat(StrEnum):
     PARQUET = "parquet"
     XLSX = "xlsx"
 
-
-YearOption = Annotated[str, typer.Option("--year", help="Financial year, e.g. 2022-23.")]
-QuarterOption = Annotated[str, typer.Option("--quarter", help="Quarter: Q1, Q2, Q3 or Q4.")]
-WarehouseOption = Annotated[
-    str | None,
-    typer.Option(
-        "--warehouse",
-        help="SQLAlchemy URL of the warehouse (env PIMH_WAREHOUSE_URL; default sqlite:///pimh.db).",
-        show_default=False,
-    ),
-]
 
 STATUS_WORDING = {
     "accepted": "accepted",
@@ -82,14 +72,6 @@ def _period(year: str, quarter: str) -> Period:
         _fail(str(exc))
 
 
-def _where(url: str) -> str:
-    """The warehouse URL fit to print: without its password."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "(not a SQLAlchemy URL)"
-
-
 @contextmanager
 def _warehouse(url: str | None, period: Period) -> Iterator[Connection]:
     """A connection to the migrated warehouse, for a quarter that has begun; otherwise the
@@ -104,7 +86,7 @@ def _warehouse(url: str | None, period: Period) -> Iterator[Connection]:
     try:
         engine = open_warehouse(url)
     except SQLAlchemyError as exc:
-        _fail(f"The warehouse URL {_where(url)} is not usable: {exc}")
+        _fail(f"The warehouse URL {shown_url(url)} is not usable: {exc}")
     try:
         upgrade(engine)
         with engine.connect() as connection:
@@ -116,9 +98,7 @@ def _warehouse(url: str | None, period: Period) -> Iterator[Connection]:
     except QuarterNotBegunError as exc:
         _fail(str(exc))
     except (SQLAlchemyError, CommandError) as exc:
-        reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
-        first_line = str(reason).strip().splitlines()[0] if str(reason).strip() else ""
-        _fail(f"The warehouse at {_where(url)} could not be read: {first_line}")
+        _fail(f"The warehouse at {shown_url(url)} could not be read: {first_line(exc)}")
     finally:
         engine.dispose()
 

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from config.settings import Settings
 from domain.periods import QUARTERS, Period, quarter_label
+from pimh.options import WarehouseOption
+from pimh.warehouse_failures import unreachable
 
 if TYPE_CHECKING:
     from warehouse.register_load import RegisterLoadResult
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 register_app = typer.Typer(
     help="Load the register of funded third-sector organisations.", no_args_is_help=True
 )
-# Not pimh.cli's console: pimh.cli imports this module while it is itself being imported.
 
 
 def _console() -> Console:
@@ -50,18 +50,6 @@ def in_force_date(year: str | None, quarter: str | None) -> dt.date | None:
             f"'{year} {quarter}' is not a reporting period: give a financial year such as "
             f"2023-24 and a quarter ({', '.join(QUARTERS)})."
         ) from None
-
-
-def _unreachable(exc: Exception, url: str) -> str:
-    try:
-        where = make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        where = "(not a valid SQLAlchemy URL)"
-    if isinstance(exc, DBAPIError) and exc.orig is not None:
-        reason = str(exc.orig).strip().splitlines()[0]
-    else:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return f"The warehouse at {where} could not be reached or written: {reason}"
 
 
 def _print_problems(problems: list[str], csv_path: Path, consequence: str) -> None:
@@ -102,20 +90,22 @@ def load_or_exit(
 ) -> RegisterLoadResult:
     """Load the register and print what happened; exit 2 on register problems or when the
     warehouse cannot be reached, having written nothing."""
+    from intake.register import read_register
     from warehouse.engine import open_warehouse
     from warehouse.register_load import RegisterError, load_register
 
     try:
         engine = open_warehouse(warehouse_url)
         try:
-            result = load_register(engine, csv_path, in_force_from=in_force_from)
+            register = read_register(csv_path)
+            result = load_register(engine, register, in_force_from=in_force_from)
         finally:
             engine.dispose()
     except RegisterError as exc:
         _print_problems(exc.problems, csv_path, consequence)
         raise typer.Exit(code=REGISTER_PROBLEMS_EXIT) from None
     except (DBAPIError, ArgumentError) as exc:
-        _console().print(f"[red]{_unreachable(exc, warehouse_url)}[/]", highlight=False)
+        _console().print(f"[red]{unreachable(exc, warehouse_url)}[/]", highlight=False)
         raise typer.Exit(code=REGISTER_PROBLEMS_EXIT) from None
     _print_summary(result, csv_path)
     return result
@@ -131,15 +121,7 @@ def load(
     from_quarter: Annotated[
         str | None, typer.Option("--from-quarter", help="Quarter it is in force from: Q1..Q4.")
     ] = None,
-    warehouse: Annotated[
-        str | None,
-        typer.Option(
-            "--warehouse",
-            help="SQLAlchemy URL of the warehouse [env: PIMH_WAREHOUSE_URL; default: "
-            "sqlite:///pimh.db].",
-            show_default=False,
-        ),
-    ] = None,
+    warehouse: WarehouseOption = None,
 ) -> None:
     """Check a register CSV and store it as a new version (old versions are kept).
 

@@ -43,10 +43,9 @@ def normalise_board_name(text: str) -> str:
     return cleaned.strip()
 
 
-_BY_NAME: Final[dict[str, str]] = {
-    **{normalise_board_name(name): code for code, name in BOARDS.items()},
-    **_ALIASES,
-}
+# Suggestions come from the boards' own names only: an alias is never offered as a name.
+_CODE_BY_OWN_NAME: Final = {normalise_board_name(name): code for code, name in BOARDS.items()}
+_BY_NAME: Final[dict[str, str]] = {**_CODE_BY_OWN_NAME, **_ALIASES}
 
 
 def resolve_board(text: str | None) -> str | None:
@@ -59,8 +58,30 @@ def resolve_board(text: str | None) -> str | None:
     return _BY_NAME.get(normalise_board_name(text))
 
 
+# How close a misspelt name must be to a board's for the board to be offered. A feedback
+# message lists up to three boards for the reporter to choose from, so a loose match still
+# helps ("Lothain": Lothian, Tayside or Forth Valley). The register names one board as
+# *the* board meant, so it must be close: "Narnia" -> Lanarkshire would be a guess dressed
+# up as help. No single cut-off does both (Forth Valley scores 0.42 against "Lothain",
+# Lanarkshire 0.47 against "Narnia").
+LISTED_CUTOFF: Final = 0.4
+MEANT_CUTOFF: Final = 0.75
+
+
+def closest_board_codes(text: str, *, limit: int, cutoff: float) -> list[str]:
+    """The codes of the boards whose names are closest to an unrecognised one, best first."""
+    matches = difflib.get_close_matches(
+        normalise_board_name(text), _CODE_BY_OWN_NAME, n=limit, cutoff=cutoff
+    )
+    return [_CODE_BY_OWN_NAME[match] for match in matches]
+
+
 def closest_boards(text: str, limit: int = 3) -> list[str]:
     """Board names closest to an unrecognised one, for the feedback message."""
-    names = {normalise_board_name(name): name for name in BOARDS.values()}
-    matches = difflib.get_close_matches(normalise_board_name(text), names, n=limit, cutoff=0.4)
-    return [names[match] for match in matches]
+    return [BOARDS[code] for code in closest_board_codes(text, limit=limit, cutoff=LISTED_CUTOFF)]
+
+
+def board_meant(text: str) -> str | None:
+    """The code of the one board a misspelt name was surely meant to be, or None."""
+    codes = closest_board_codes(text, limit=1, cutoff=MEANT_CUTOFF)
+    return codes[0] if codes else None

@@ -1,6 +1,6 @@
 """The building blocks of every sheet's rules, and pandera's verdict read back.
 
-Each template's models (`schemas.bqr`, `schemas.tsr`, `schemas.register_csv`) declare
+Each template's models (`schemas.bqr`, `schemas.tsr`, `schemas.register`) declare
 their rules with these; `failure_cases` turns pandera's failures into one frame that
 `schemas.batch` maps back to cells.
 """

@@ -9,7 +9,7 @@ import pytest
 from benchmarks.generate import generate, periods, register_path
 from benchmarks.run import cost_model
 from domain.reference import BOARDS
-from schemas.register_csv import read_register
+from intake.register import read_register
 
 
 def test_a_quarter_holds_every_board_and_every_funded_charity(tmp_path: Path) -> None:

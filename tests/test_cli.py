@@ -235,7 +235,7 @@ def test_a_backfill_lists_only_the_files_needing_attention(
     clean ones it left out; the counts still cover every file."""
     from flows.ingest import IngestResult
     from intake.summary import FileSummary
-    from pimh import cli
+    from pimh.cli_ingest import print_summary
 
     clean = [
         FileSummary(f"/landing/S08000024/clean {i}.xlsx", "S08000024", "accepted", 0, 0, None, i)
@@ -244,7 +244,7 @@ def test_a_backfill_lists_only_the_files_needing_attention(
     warned = FileSummary("/landing/S08000029/warned.xlsx", "S08000029", "accepted", 0, 2, "w", 61)
     rejected = FileSummary("/landing/S08000029/bad.xlsx", "S08000029", "rejected", 3, 0, "b", None)
 
-    cli._print_result(IngestResult(files=[*clean, warned, rejected], still_changing=[]))
+    print_summary(IngestResult(files=[*clean, warned, rejected], still_changing=[]))
 
     out = capsys.readouterr().out
     assert "warned.xlsx" in out

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from config.settings import Settings
 from domain.reference import BOARDS
 from flows.ingest import ingest_returns
+from intake.register import read_register
 from pimh.cli import app
 from samples.demo import DemoReturn, generate_demo_quarter
 from samples.demo_timeline import LATE_BOARD, prepare_demo
@@ -129,7 +130,7 @@ def test_the_demo_quarter_gives_the_same_figures_on_postgresql(
 ) -> None:
     """The same raw returns through the flow into PostgreSQL give the same published figures."""
     register, stages = prepare_demo(tmp_path / "demo", YEAR, QUARTER)
-    load_register(open_warehouse(postgres_url), register)
+    load_register(open_warehouse(postgres_url), read_register(register))
     landing = tmp_path / "landing"
     settings = Settings(
         warehouse_url=postgres_url,

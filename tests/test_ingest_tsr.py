@@ -11,6 +11,7 @@ import pytest
 
 from config.settings import Settings
 from flows.ingest import ingest_returns
+from intake.register import read_register
 from tests.queries import columns, query
 from tests.tsr_builders import CHARITY, GGC, LOTHIAN, changed_tsr, valid_tsr, write_tsr
 from warehouse.engine import open_warehouse
@@ -41,7 +42,7 @@ def loaded(tmp_path: Path, warehouse_url: str) -> Settings:
         f"{CHARITY},Bumps and Babies,MAIN,58000,{LOTHIAN};{GGC}\n",
         encoding="utf-8",
     )
-    load_register(open_warehouse(warehouse_url), register)
+    load_register(open_warehouse(warehouse_url), read_register(register))
     return Settings(
         warehouse_url=warehouse_url,
         archive_url=str(tmp_path / "archive"),
@@ -136,7 +137,7 @@ def test_a_return_rejected_for_the_register_is_judged_afresh_when_sent_again(
         f"charity_number,name,fund,award_gbp,board_areas\n{CHARITY},B,MAIN,58000,{LOTHIAN};{GGC}\n",
         encoding="utf-8",
     )
-    load_register(open_warehouse(sqlite_url), register)
+    load_register(open_warehouse(sqlite_url), read_register(register))
     (landing / CHARITY / "q1 again.xlsx").write_bytes(first.read_bytes())
 
     files = ingest_returns([str(landing)], settings).files

@@ -19,16 +19,11 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, inspect
 from typer.testing import CliRunner, Result
 
-import warehouse.register_load
 from domain.reference import FUNDS
+from domain.register import RegisterFile
+from intake.register import check_register, read_register
 from pimh.cli import app
-from schemas.register_csv import (
-    RegisterFile,
-    check_register,
-    normalise_charity_number,
-    normalise_fund,
-    read_register,
-)
+from schemas.register import normalise_charity_number, normalise_fund
 from tests.queries import query
 from warehouse.engine import open_warehouse
 from warehouse.register import all_register_versions, register_entry_for, version_in_force
@@ -405,7 +400,7 @@ def test_a_register_loads_as_one_version(
     """An empty database is migrated; the version, entries and board areas are stored."""
     path = write_csv(tmp_path, HEADER, MUMS, DADS)
 
-    result = load_register(engine, path)
+    result = load_register(engine, read_register(path))
 
     assert result.version_id == 1
     assert result.entries == 2
@@ -438,7 +433,7 @@ def test_the_version_row_records_the_file(
 ) -> None:
     path = write_csv(tmp_path, HEADER, MUMS, DADS, name="register-2023.csv")
 
-    load_register(engine, path)
+    load_register(engine, read_register(path))
 
     (row,) = query(
         warehouse_url, "SELECT source_name, sha256, entry_count, loaded_at FROM register_version"
@@ -450,11 +445,11 @@ def test_the_version_row_records_the_file(
 
 def test_a_bad_register_writes_nothing(tmp_path: Path, engine: Engine, warehouse_url: str) -> None:
     """After a good version, a bad file adds no version, entry or board area."""
-    load_register(engine, write_csv(tmp_path, HEADER, MUMS, DADS))
+    load_register(engine, read_register(write_csv(tmp_path, HEADER, MUMS, DADS)))
     bad = write_csv(tmp_path, HEADER, MUMS, "SC034567,Bumps,MAIN,500,Narnia", name="bad.csv")
 
     with pytest.raises(RegisterError) as raised:
-        load_register(engine, bad)
+        load_register(engine, read_register(bad))
 
     assert raised.value.problems == [
         "bad.csv line 3: 'Narnia' in board_areas is not an NHS board code or name; expected a "
@@ -468,7 +463,7 @@ def test_a_bad_register_does_not_even_create_the_tables(tmp_path: Path, engine: 
     bad = write_csv(tmp_path, HEADER, "SC1,,,,")
 
     with pytest.raises(RegisterError) as raised:
-        load_register(engine, bad)
+        load_register(engine, read_register(bad))
 
     assert len(raised.value.problems) == 5
     assert str(raised.value).count("\n") == 4
@@ -476,11 +471,11 @@ def test_a_bad_register_does_not_even_create_the_tables(tmp_path: Path, engine: 
 
 
 def test_a_failure_part_way_through_leaves_nothing(
-    tmp_path: Path, engine: Engine, warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, engine: Engine, warehouse_url: str
 ) -> None:
     """The version, entries and board areas are one transaction: a board area the database
     refuses (here one that slipped past the checks) undoes the version and its entries."""
-    load_register(engine, write_csv(tmp_path, HEADER, MUMS))
+    load_register(engine, read_register(write_csv(tmp_path, HEADER, MUMS)))
     good = read_register(write_csv(tmp_path, HEADER, DADS, name="next.csv"))
     slipped = RegisterFile(
         good.source_name,
@@ -488,10 +483,9 @@ def test_a_failure_part_way_through_leaves_nothing(
         entries=good.entries,
         board_areas=pl.DataFrame({"charity_number": ["SC023456"], "board_code": ["S08000099"]}),
     )
-    monkeypatch.setattr(warehouse.register_load, "read_register", lambda _: slipped)
 
     with pytest.raises(Exception, match=r"(?i)foreign key"):
-        load_register(engine, tmp_path / "next.csv")
+        load_register(engine, slipped)
 
     assert counts(warehouse_url) == (1, 1, 2)
 
@@ -499,11 +493,11 @@ def test_a_failure_part_way_through_leaves_nothing(
 def test_a_later_version_is_kept_beside_the_first_and_rules_from_its_quarter(
     tmp_path: Path, engine: Engine, warehouse_url: str
 ) -> None:
-    first = load_register(engine, write_csv(tmp_path, HEADER, MUMS, name="v1.csv"))
+    first = load_register(engine, read_register(write_csv(tmp_path, HEADER, MUMS, name="v1.csv")))
     renewed = "SC012345,Mums Matter,SMALL,9000,S08000024"
     second = load_register(
         engine,
-        write_csv(tmp_path, HEADER, renewed, DADS, name="v2.csv"),
+        read_register(write_csv(tmp_path, HEADER, renewed, DADS, name="v2.csv")),
         in_force_from=dt.date(2023, 4, 1),
     )
 
@@ -544,9 +538,9 @@ def test_reloading_the_same_file_is_a_no_op(
     tmp_path: Path, engine: Engine, warehouse_url: str
 ) -> None:
     path = write_csv(tmp_path, HEADER, MUMS, DADS)
-    first = load_register(engine, path)
+    first = load_register(engine, read_register(path))
 
-    again = load_register(engine, path)
+    again = load_register(engine, read_register(path))
 
     assert again.already_loaded
     assert again.version_id == first.version_id
@@ -558,9 +552,9 @@ def test_the_same_file_from_another_quarter_is_a_new_version(
     tmp_path: Path, engine: Engine, warehouse_url: str
 ) -> None:
     path = write_csv(tmp_path, HEADER, MUMS, DADS)
-    load_register(engine, path)
+    load_register(engine, read_register(path))
 
-    later = load_register(engine, path, in_force_from=dt.date(2024, 4, 1))
+    later = load_register(engine, read_register(path), in_force_from=dt.date(2024, 4, 1))
 
     assert not later.already_loaded
     assert later.version_id == 2
@@ -574,10 +568,10 @@ def test_reloading_an_older_file_makes_it_current_again(
     third load is a new version, not 'already loaded'."""
     a = write_csv(tmp_path, HEADER, MUMS, name="a.csv")
     b = write_csv(tmp_path, HEADER, DADS, name="b.csv")
-    load_register(engine, a)
-    load_register(engine, b)
+    load_register(engine, read_register(a))
+    load_register(engine, read_register(b))
 
-    again = load_register(engine, a)
+    again = load_register(engine, read_register(a))
 
     assert not again.already_loaded
     assert again.version_id == 3

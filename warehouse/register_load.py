@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, Engine, insert, select
 
 from domain.periods import FIRST_PROGRAMME_YEAR, financial_year_label, quarter_bounds
-from schemas.register_csv import RegisterFile, read_register
+from domain.register import RegisterFile
 from warehouse.migrate import upgrade
 from warehouse.tables import register_board_area, register_entry, register_version
 
@@ -89,12 +88,11 @@ def _write_version(connection: Connection, register: RegisterFile, in_force_from
 
 
 def load_register(
-    engine: Engine, csv_path: Path, *, in_force_from: dt.date | None = None
+    engine: Engine, register: RegisterFile, *, in_force_from: dt.date | None = None
 ) -> RegisterLoadResult:
-    """Check the register CSV and store it as a new version, in force from `in_force_from`
-    (default: since the programme began). Raises RegisterError, having written nothing,
-    when the file has any problem."""
-    register = read_register(csv_path)
+    """Store a checked register as a new version, in force from `in_force_from` (default:
+    since the programme began). Raises RegisterError, having written nothing, when the
+    check found any problem: a register is loaded whole or not at all."""
     if register.problems:
         raise RegisterError(list(register.problems))
     starts = in_force_from or PROGRAMME_START
