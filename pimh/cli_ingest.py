@@ -58,7 +58,7 @@ def run_ingest(locations: list[str], settings: Settings) -> IngestResult:
     from connectors.isolation import warm_reader_pool
 
     # Readers start in their own processes while Prefect starts in this one.
-    warm_reader_pool(settings.reader_processes)
+    warm_reader_pool(settings.reader_processes, settings.reader_memory_mb)
     from flows.ingest import ingest_returns
 
     _keep_tracebacks_off_the_terminal()
