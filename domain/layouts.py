@@ -97,6 +97,10 @@ class SheetLayout:
     def measure_keys(self) -> tuple[str, ...]:
         return tuple(c.key for c in self.measures)
 
+    def keys(self, kind: ColumnKind) -> tuple[str, ...]:
+        """The keys of the sheet's columns of one kind, e.g. every WTE, for a rule on each."""
+        return tuple(c.key for c in self.columns if c.kind == kind)
+
     def column(self, key: str) -> ColumnLayout:
         return next(c for c in self.columns if c.key == key)
 

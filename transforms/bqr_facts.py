@@ -10,9 +10,10 @@ from collections.abc import Collection
 
 import polars as pl
 
+from domain.layouts import BQR_ACTIVITY
 from domain.records import RETURN_INDEX
 from schemas.batch import ValidatedBatch
-from schemas.bqr import COUNT_COLUMNS, derived_vacancy
+from schemas.bqr import derived_vacancy
 
 _PERIOD = [RETURN_INDEX, "board_code", "financial_year", "quarter"]
 
@@ -40,7 +41,7 @@ def activity_facts(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.select(
         *_PERIOD,
         pl.col("service").alias("service_code"),
-        *(pl.col(c).cast(pl.Int64) for c in COUNT_COLUMNS),
+        *(pl.col(c).cast(pl.Int64) for c in BQR_ACTIVITY.measure_keys),
         pl.col("sheet_row").alias("source_row"),
     )
 
