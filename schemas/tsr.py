@@ -1,8 +1,9 @@
 """The rules of the Third Sector Return, one pandera model per sheet and one for the Cover.
 
-Like the board models, each validates many returns at once. Rules that need the register
-(is the charity funded, under which fund, for how much, in which board areas) read
-columns joined from the register in force for the return's quarter: `register_fund`,
+Like the board models, each sheet's model is its rules class with the layout's columns
+added (`schemas.sheet_model`), and validates many returns at once. Rules that need the
+register (is the charity funded, under which fund, for how much, in which board areas)
+read columns joined from the register in force for the return's quarter: `register_fund`,
 `register_award_gbp`, `register_areas` (null where the charity is not on it).
 """
 
@@ -18,6 +19,7 @@ from schemas.checks import (
     SheetRowsModel,
     first_of_key,
     known_code,
+    not_negative,
     ok,
     parsed_as_number,
     whole_and_not_negative,
@@ -89,8 +91,7 @@ class TsrFinanceRules(SheetRowsModel):
 
     @pa.check(*TSR_FINANCE.keys("pounds"), name="pounds_not_negative")
     def pounds_not_negative(cls, data: PolarsData) -> pl.LazyFrame:
-        value = pl.col(data.key)
-        return ok(data, value.is_null() | (value >= 0))
+        return not_negative(data)
 
     @pa.check("grant_awarded_gbp", name="grant_matches_register")
     def grant_matches_register(cls, data: PolarsData) -> pl.LazyFrame:
