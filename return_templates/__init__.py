@@ -4,12 +4,9 @@ One import point: `from return_templates import write_blank_bqr`.
 """
 
 from return_templates.bqr import (
-    ACTIVITY_COLUMNS,
     COVER_LABELS,
     DATA_SHEETS,
-    FINANCE_COLUMNS,
     HEADER_ROW,
-    STAFFING_COLUMNS,
     Column,
     ColumnKind,
     board_services,
@@ -17,12 +14,9 @@ from return_templates.bqr import (
 )
 
 __all__ = [
-    "ACTIVITY_COLUMNS",
     "COVER_LABELS",
     "DATA_SHEETS",
-    "FINANCE_COLUMNS",
     "HEADER_ROW",
-    "STAFFING_COLUMNS",
     "Column",
     "ColumnKind",
     "board_services",

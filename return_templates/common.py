@@ -17,23 +17,17 @@ from typing import Any, Final, Literal
 
 import xlsxwriter
 
+from domain.layouts import CodeList, ColumnLayout, MeasureKind, SheetLayout
 from domain.periods import Period, quarter_bounds
+from domain.reference import BOARDS, OUTCOMES, SERVICES, STAFF_GROUPS, SUPPORT_TYPES
 
-ColumnKind = Literal[
-    "service",
-    "staff_group",
-    "board_area",
-    "support_type",
-    "outcome",
-    "wte",
-    "count",
-    "pounds",
-]
+# What a blank's input cells take: a code list's dropdown, free text, or a figure.
+ColumnKind = Literal[CodeList, MeasureKind, "text"]
 
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """One column of a data sheet: its header, the kind of value and what to enter.
+    """One column as the blank shows it: its printed header, what its cells take, its help.
 
     `help` is the input message Excel shows on the header cell (at most 255 characters).
     """
@@ -41,6 +35,18 @@ class Column:
     header: str
     kind: ColumnKind
     help: str
+
+    @classmethod
+    def of(cls, column: ColumnLayout) -> Column:
+        if column.codes is not None:
+            return cls(column.printed, column.codes, column.help)
+        if column.kind == "code":  # the layout refuses this; mypy cannot know it
+            raise ValueError(f"{column.key} names no code list")
+        return cls(column.printed, column.kind, column.help)
+
+
+def blank_columns(sheet: SheetLayout) -> tuple[Column, ...]:
+    return tuple(Column.of(column) for column in sheet.columns)
 
 
 HEADER_ROW: Final = 4  # 1-based, as Excel shows it; rows 1-3 are title, guidance, spacer
@@ -57,16 +63,26 @@ VALIDATION_ERRORS: Final[dict[ColumnKind, str]] = {
     "pounds": "Enter an amount in pounds, 0 or more.",
     "service": "Choose a service code from the list.",
     "staff_group": "Choose a staff group from the list.",
-    "board_area": "Choose the NHS board area from the list.",
+    "board": "Choose the NHS board area from the list.",
     "support_type": "Choose a support type from the list.",
     "outcome": "Choose an outcome code from the list.",
 }
 # Wider columns where the dropdown's longest entry would otherwise be cut off.
 _COLUMN_WIDTHS: Final[dict[ColumnKind, int]] = {
     "staff_group": 24,
-    "board_area": 26,
+    "board": 26,
     "support_type": 20,
     "outcome": 22,
+}
+
+# What each code list's dropdown offers. Boards are listed by name, alphabetically, as
+# people look a name up; the reader accepts names or codes.
+CODE_CHOICES: Final[dict[str, tuple[str, ...]]] = {
+    "service": tuple(SERVICES),
+    "staff_group": STAFF_GROUPS,
+    "board": tuple(sorted(BOARDS.values())),
+    "support_type": SUPPORT_TYPES,
+    "outcome": tuple(OUTCOMES),
 }
 
 Validation = dict[str, Any]
@@ -87,6 +103,24 @@ def number_validation(column: Column) -> Validation:
     if column.kind == "count":
         return {"validate": "integer", "criteria": ">=", "value": 0}
     return {"validate": "decimal", "criteria": ">=", "value": 0}
+
+
+def input_validation(
+    column: Column, choices: Mapping[str, Sequence[str]] = CODE_CHOICES
+) -> Validation | None:
+    """Excel's check for a column's input cells: its code list's dropdown, or its figure's range.
+
+    `choices` may narrow a code list, e.g. to the services one board may report. Free
+    text is not checked.
+    """
+    options: Validation
+    if column.kind in choices:
+        options = {"validate": "list", "source": list(choices[column.kind])}
+    elif column.kind == "text":
+        return None
+    else:
+        options = number_validation(column)
+    return with_error(options, column)
 
 
 def with_error(options: Validation, column: Column) -> Validation:
@@ -165,13 +199,10 @@ def write_cover(
 def write_data_sheet(
     workbook: Any,
     formats: dict[str, Any],
-    sheet_name: str,
-    columns: Sequence[Column],
+    layout: SheetLayout,
     *,
     title: str,
-    guidance: str,
-    input_rows: int,
-    validation: Callable[[Column], Validation],
+    validation: Callable[[Column], Validation | None] = input_validation,
     prefilled: Mapping[int, Sequence[str]] | None = None,
 ) -> Any:
     """Title, guidance, header on row 4, then validated input rows; returns the sheet.
@@ -179,12 +210,12 @@ def write_data_sheet(
     `prefilled` gives, by column index, values written into the first input rows (the
     outcome codes a charity reports against, say); they stay editable and validated.
     """
-    sheet = workbook.add_worksheet(sheet_name)
+    sheet = workbook.add_worksheet(layout.name)
     sheet.write_string(0, 0, title, formats["title"])
-    sheet.write_string(1, 0, guidance, formats["guidance"])
+    sheet.write_string(1, 0, layout.guidance, formats["guidance"])
     header_index = HEADER_ROW - 1
-    first, last = header_index + 1, header_index + input_rows
-    for col, column in enumerate(columns):
+    first, last = header_index + 1, header_index + layout.input_rows
+    for col, column in enumerate(blank_columns(layout)):
         sheet.set_column(col, col, _COLUMN_WIDTHS.get(column.kind, 16))
         sheet.write_string(header_index, col, column.header, formats["header"])
         sheet.data_validation(
@@ -201,6 +232,8 @@ def write_data_sheet(
                 sheet.write_string(row, col, given[row - first], cell_format)
             else:
                 sheet.write_blank(row, col, None, cell_format)
-        sheet.data_validation(first, col, last, col, validation(column))
+        options = validation(column)
+        if options is not None:
+            sheet.data_validation(first, col, last, col, options)
     sheet.freeze_panes(header_index + 1, 0)
     return sheet

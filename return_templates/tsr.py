@@ -2,8 +2,9 @@
 
 Charities fill it in by hand, often without a data analyst, so the blank does as much
 checking as Excel allows: dropdowns for board areas, support types, outcome codes and the
-fund, whole numbers for people, pounds for money. Headers are the layout's printed form
-(`schemas.layouts.TSR`), so the reader and the blank cannot drift apart.
+fund, whole numbers for people, pounds for money. Headers, help and input checks come from
+the template's layout (`domain.layouts.TSR`), so the reader and the blank cannot drift
+apart.
 """
 
 from __future__ import annotations
@@ -11,13 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Final
 
-from domain.layouts import TSR_ACTIVITY, TSR_COVER, TSR_FINANCE, TSR_OUTCOMES, SheetLayout
+from domain.layouts import TSR, TSR_COVER, TSR_OUTCOMES
 from domain.reference import (
-    BOARDS,
     CHARITY_NUMBER_PATTERN,
     FUNDS,
     OUTCOMES,
-    SUPPORT_TYPES,
     TEMPLATE_VERSION,
     TSR_TEMPLATE_NAME,
 )
@@ -25,101 +24,18 @@ from return_templates.common import (
     HEADER_ROW,
     Column,
     Validation,
+    blank_columns,
     check_period,
     input_message,
-    number_validation,
     template_workbook,
-    with_error,
     write_cover,
     write_data_sheet,
 )
 
-
-def _printed(layout: SheetLayout, key: str) -> str:
-    return layout.column(key).printed
-
-
-ACTIVITY_COLUMNS: Final[tuple[Column, ...]] = (
-    Column(
-        _printed(TSR_ACTIVITY, "board_area"),
-        "board_area",
-        "Choose the NHS board area the people supported live in: one row per board area "
-        "and support type.",
-    ),
-    Column(_printed(TSR_ACTIVITY, "support_type"), "support_type", "Choose the support type."),
-    Column(
-        _printed(TSR_ACTIVITY, "mothers"),
-        "count",
-        "Mothers and birthing parents newly supported this quarter (whole number).",
-    ),
-    Column(
-        _printed(TSR_ACTIVITY, "fathers_partners"),
-        "count",
-        "Fathers and partners newly supported this quarter (whole number).",
-    ),
-    Column(
-        _printed(TSR_ACTIVITY, "infants"),
-        "count",
-        "Infants newly supported this quarter (whole number).",
-    ),
-    Column(
-        _printed(TSR_ACTIVITY, "other_carers"),
-        "count",
-        "Other carers (grandparents, kinship or foster carers) newly supported this quarter.",
-    ),
-)
-OUTCOME_COLUMNS: Final[tuple[Column, ...]] = (
-    Column(
-        _printed(TSR_OUTCOMES, "outcome"),
-        "outcome",
-        "The fund outcome the row reports on. The five are filled in for you, one per row; "
-        "what each means is listed to the right.",
-    ),
-    Column(
-        _printed(TSR_OUTCOMES, "respondents"),
-        "count",
-        "People asked about this outcome this quarter (whole number).",
-    ),
-    Column(
-        _printed(TSR_OUTCOMES, "reporting_improvement"),
-        "count",
-        "Of the people asked, how many reported an improvement; not above Respondents.",
-    ),
-)
-FINANCE_COLUMNS: Final[tuple[Column, ...]] = (
-    Column(
-        _printed(TSR_FINANCE, "grant_awarded_gbp"),
-        "pounds",
-        "Your grant for the financial year, in pounds, as in your award letter.",
-    ),
-    Column(
-        _printed(TSR_FINANCE, "spend_gbp"),
-        "pounds",
-        "Spend of the grant in this quarter, in pounds.",
-    ),
-)
-
 DATA_SHEETS: Final[dict[str, tuple[Column, ...]]] = {
-    "Activity": ACTIVITY_COLUMNS,
-    "Outcomes": OUTCOME_COLUMNS,
-    "Finance": FINANCE_COLUMNS,
-}
-SHEET_GUIDANCE: Final[dict[str, str]] = {
-    "Activity": "One row per board area and support type. Count people newly supported this "
-    "quarter. Leave a cell empty if not reported; 0 means zero.",
-    "Outcomes": "One row per outcome. Leave a row's figures empty if you did not ask about it "
-    "this quarter.",
-    "Finance": "One row: your grant for the year and your spend this quarter, in pounds.",
+    sheet.name: blank_columns(sheet) for sheet in TSR.sheets
 }
 COVER_LABELS: Final[tuple[str, ...]] = tuple(TSR_COVER.values())
-# Every board area with every support type fits on Activity; Finance is one row by contract.
-INPUT_ROWS: Final[dict[str, int]] = {
-    "Activity": len(BOARDS) * len(SUPPORT_TYPES),
-    "Outcomes": len(OUTCOMES),
-    "Finance": 1,
-}
-# Alphabetical, as people look a name up in a dropdown; the reader accepts names or codes.
-BOARD_AREA_CHOICES: Final[tuple[str, ...]] = tuple(sorted(BOARDS.values()))
 FUND_CHOICES: Final[tuple[str, ...]] = tuple(FUNDS.values())
 
 _COVER_MESSAGES: Final[dict[str, str]] = {
@@ -130,7 +46,7 @@ _COVER_MESSAGES: Final[dict[str, str]] = {
 }
 # The key to the outcome codes sits to the right of the Outcomes table, past a gap column,
 # where the reader (which reads only the table's own headers) never looks.
-_OUTCOME_KEY_COLUMN: Final = len(OUTCOME_COLUMNS) + 1
+_OUTCOME_KEY_COLUMN: Final = len(TSR_OUTCOMES.columns) + 1
 
 
 def check_charity(charity_number: str) -> None:
@@ -151,20 +67,6 @@ def fund_label(fund: str) -> str:
     raise ValueError(
         f"{fund!r} is not a fund: use one of {', '.join(FUNDS)} ({', '.join(FUNDS.values())})."
     )
-
-
-def _validation(column: Column) -> Validation:
-    """The Excel data validation for a column's input cells."""
-    options: Validation
-    if column.kind == "board_area":
-        options = {"validate": "list", "source": list(BOARD_AREA_CHOICES)}
-    elif column.kind == "support_type":
-        options = {"validate": "list", "source": list(SUPPORT_TYPES)}
-    elif column.kind == "outcome":
-        options = {"validate": "list", "source": list(OUTCOMES)}
-    else:
-        options = number_validation(column)
-    return with_error(options, column)
 
 
 def _cover_validations() -> dict[str, Validation]:
@@ -219,19 +121,16 @@ def write_blank_tsr(  # noqa: PLR0917 - the signature other code is written agai
             values=values,
             validations=_cover_validations(),
         )
-        for sheet_name, columns in DATA_SHEETS.items():
+        for layout in TSR.sheets:
+            outcomes = layout is TSR_OUTCOMES
             sheet = write_data_sheet(
                 workbook,
                 formats,
-                sheet_name,
-                columns,
-                title=f"{sheet_name}: {who}, {financial_year} {quarter}",
-                guidance=SHEET_GUIDANCE[sheet_name],
-                input_rows=INPUT_ROWS[sheet_name],
-                validation=_validation,
-                prefilled={0: list(OUTCOMES)} if sheet_name == "Outcomes" else None,
+                layout,
+                title=f"{layout.name}: {who}, {financial_year} {quarter}",
+                prefilled={0: list(OUTCOMES)} if outcomes else None,
             )
-            if sheet_name == "Outcomes":
+            if outcomes:
                 _write_outcome_key(sheet, formats)
 
 

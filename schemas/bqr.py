@@ -1,8 +1,11 @@
 """The rules of the Board Quarterly Return, one pandera model per sheet.
 
-Each model validates the rows of many returns at once (see `schemas.prepare`). Every
-check has a name that `schemas.rules` turns into a sentence a board manager understands;
-whether a failed check is an error or a warning is decided there too.
+Each sheet's rules are a class of `@pa.check` methods; its model adds the sheet's columns
+from the layout (`schemas.sheet_model`), and a rule on every measure of a kind takes its
+columns from the layout too. Each model validates the rows of many returns at once (see
+`schemas.prepare`). Every check has a name that `schemas.rules` turns into a sentence a
+board manager understands; whether a failed check is an error or a warning is decided
+there too.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
-from domain.layouts import BQR_ACTIVITY
+from domain.layouts import BQR_ACTIVITY, BQR_FINANCE, BQR_STAFFING, MBU_ONLY_COLUMNS
 from domain.reference import MBU_HOST_BOARDS
 from schemas.checks import (
     SheetRowsModel,
@@ -22,6 +25,7 @@ from schemas.checks import (
     parsed_as_number,
     whole_and_not_negative,
 )
+from schemas.sheet_model import sheet_model
 
 WTE_MAX = 200.0
 TOLERANCE = 0.01
@@ -43,10 +47,10 @@ def derived_vacancy() -> pl.Expr:
     return pl.when(difference < 0).then(pl.lit(0.0)).otherwise(difference)
 
 
-class _SheetModel(SheetRowsModel):
+class _BoardSheetRules(SheetRowsModel):
+    """What every board sheet's rows share: a service, and the board whose return it is."""
+
     board_code: str = pa.Field(nullable=True)
-    service_text: str = pa.Field(nullable=True)
-    service: str = pa.Field(nullable=True)
 
     @pa.check("service", name="service_known")
     def service_known(cls, data: PolarsData) -> pl.LazyFrame:
@@ -57,20 +61,14 @@ class _SheetModel(SheetRowsModel):
         return _mbu_from_host(data)
 
 
-class StaffingModel(_SheetModel):
+class StaffingRules(_BoardSheetRules):
     """One row per service and staff group of a board's return."""
-
-    staff_group_text: str = pa.Field(nullable=True)
-    staff_group: str = pa.Field(nullable=True)
-    funded_wte: float = pa.Field(nullable=True)
-    in_post_wte: float = pa.Field(nullable=True)
-    vacant_wte: float = pa.Field(nullable=True)
 
     @pa.check("staff_group", name="staff_group_known")
     def staff_group_known(cls, data: PolarsData) -> pl.LazyFrame:
         return known_code(data)
 
-    @pa.check("funded_wte", "in_post_wte", "vacant_wte", name="is_number")
+    @pa.check(*BQR_STAFFING.measure_keys, name="is_number")
     def is_number(cls, data: PolarsData) -> pl.LazyFrame:
         return parsed_as_number(data)
 
@@ -79,7 +77,7 @@ class StaffingModel(_SheetModel):
         value = pl.col(data.key)
         return ok(data, value.is_null() | value.is_between(0, WTE_MAX))
 
-    @pa.check("funded_wte", "in_post_wte", "vacant_wte", name="wte_two_decimals")
+    @pa.check(*BQR_STAFFING.keys("wte"), name="wte_two_decimals")
     def wte_two_decimals(cls, data: PolarsData) -> pl.LazyFrame:
         value = pl.col(data.key)
         return ok(data, value.is_null() | ((value - value.round(2)).abs() < 1e-9))
@@ -103,27 +101,14 @@ class StaffingModel(_SheetModel):
         return first_of_key(data, "service", "staff_group")
 
 
-COUNT_COLUMNS = tuple(column.key for column in BQR_ACTIVITY.measures)
-
-
-class ActivityModel(_SheetModel):
+class ActivityRules(_BoardSheetRules):
     """One row per service of a board's return."""
 
-    referrals_received: float = pa.Field(nullable=True)
-    referrals_accepted: float = pa.Field(nullable=True)
-    first_assessments: float = pa.Field(nullable=True)
-    open_caseload: float = pa.Field(nullable=True)
-    discharges: float = pa.Field(nullable=True)
-    waiting_over_12_weeks: float = pa.Field(nullable=True)
-    admissions: float = pa.Field(nullable=True)
-    occupied_bed_days: float = pa.Field(nullable=True)
-    available_bed_days: float = pa.Field(nullable=True)
-
-    @pa.check(*COUNT_COLUMNS, name="is_number")
+    @pa.check(*BQR_ACTIVITY.measure_keys, name="is_number")
     def is_number(cls, data: PolarsData) -> pl.LazyFrame:
         return parsed_as_number(data)
 
-    @pa.check(*COUNT_COLUMNS, name="whole_number")
+    @pa.check(*BQR_ACTIVITY.keys("count"), name="whole_number")
     def whole_number(cls, data: PolarsData) -> pl.LazyFrame:
         return whole_and_not_negative(data)
 
@@ -132,7 +117,7 @@ class ActivityModel(_SheetModel):
         over = pl.col("referrals_accepted") > pl.col("referrals_received")
         return ok(data, ~over.fill_null(False))
 
-    @pa.check("admissions", "occupied_bed_days", "available_bed_days", name="mbu_only")
+    @pa.check(*MBU_ONLY_COLUMNS, name="mbu_only")
     def mbu_only(cls, data: PolarsData) -> pl.LazyFrame:
         return ok(
             data,
@@ -151,18 +136,14 @@ class ActivityModel(_SheetModel):
         return first_of_key(data, "service")
 
 
-class FinanceModel(_SheetModel):
+class FinanceRules(_BoardSheetRules):
     """One row per service of a board's return."""
 
-    allocation_gbp: float = pa.Field(nullable=True)
-    spend_gbp: float = pa.Field(nullable=True)
-    forecast_gbp: float = pa.Field(nullable=True)
-
-    @pa.check("allocation_gbp", "spend_gbp", "forecast_gbp", name="is_number")
+    @pa.check(*BQR_FINANCE.measure_keys, name="is_number")
     def is_number(cls, data: PolarsData) -> pl.LazyFrame:
         return parsed_as_number(data)
 
-    @pa.check("allocation_gbp", "spend_gbp", "forecast_gbp", name="pounds_not_negative")
+    @pa.check(*BQR_FINANCE.keys("pounds"), name="pounds_not_negative")
     def pounds_not_negative(cls, data: PolarsData) -> pl.LazyFrame:
         return not_negative(data)
 
@@ -237,8 +218,12 @@ class TotalsModel(pa.DataFrameModel):
         coerce = False
 
 
-SHEET_MODELS: dict[str, type[_SheetModel]] = {
-    "Staffing": StaffingModel,
-    "Activity": ActivityModel,
-    "Finance": FinanceModel,
+StaffingModel = sheet_model(BQR_STAFFING, StaffingRules, "StaffingModel")
+ActivityModel = sheet_model(BQR_ACTIVITY, ActivityRules, "ActivityModel")
+FinanceModel = sheet_model(BQR_FINANCE, FinanceRules, "FinanceModel")
+
+SHEET_MODELS: dict[str, type[_BoardSheetRules]] = {
+    BQR_STAFFING.name: StaffingModel,
+    BQR_ACTIVITY.name: ActivityModel,
+    BQR_FINANCE.name: FinanceModel,
 }

@@ -11,6 +11,7 @@ from typing import Final
 
 import polars as pl
 
+from domain.layouts import CodeList
 from domain.reference import FUNDS, OUTCOMES, SERVICES, STAFF_GROUPS, SUPPORT_TYPES
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
@@ -36,6 +37,15 @@ FUND_LOOKUP: Final[dict[str, str]] = {
     **{code_key(name): code for code, name in FUNDS.items()},
     **{code_key(code): code for code in FUNDS},
     **{code_key(name.split()[0]): code for code, name in FUNDS.items()},
+}
+
+# The lookup of each code list a data sheet's column may take; boards are resolved by the
+# forgiving board-name rule instead (`schemas.boards`).
+CODE_LOOKUPS: Final[dict[CodeList, dict[str, str]]] = {
+    "service": SERVICE_LOOKUP,
+    "staff_group": STAFF_GROUP_LOOKUP,
+    "support_type": SUPPORT_TYPE_LOOKUP,
+    "outcome": OUTCOME_LOOKUP,
 }
 
 

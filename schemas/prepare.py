@@ -16,25 +16,10 @@ from domain.layouts import SheetLayout
 from domain.records import RETURN_INDEX
 from domain.workbook import SHEET_ROW, SheetTable
 from schemas.boards import resolve_board
-from schemas.codes import (
-    OUTCOME_LOOKUP,
-    SERVICE_LOOKUP,
-    STAFF_GROUP_LOOKUP,
-    SUPPORT_TYPE_LOOKUP,
-    lookup_code,
-)
+from schemas.codes import CODE_LOOKUPS, lookup_code
 from schemas.numbers import parse_number
 
 BOARD_CODE = "board_code"
-
-_CODE_LOOKUPS = {
-    "service": SERVICE_LOOKUP,
-    "staff_group": STAFF_GROUP_LOOKUP,
-    "support_type": SUPPORT_TYPE_LOOKUP,
-    "outcome": OUTCOME_LOOKUP,
-}
-# Coded columns naming a board: resolved by the forgiving board-name rule (SPEC.md).
-_BOARD_COLUMNS = frozenset({"board_area"})
 
 
 def text_column(key: str) -> str:
@@ -52,13 +37,14 @@ class SheetPart:
 
 
 def _boards_named(stacked: pl.DataFrame, layout: SheetLayout) -> dict[str, dict[str, str]]:
-    """For each board column, the code of every distinct name written in it.
+    """For each column naming a board, the code of every distinct name written in it.
 
-    Names are resolved once per distinct value, not per row: a column holds few names.
+    Boards are resolved by the forgiving board-name rule (SPEC.md), once per distinct
+    value, not per row: a column holds few names.
     """
     found: dict[str, dict[str, str]] = {}
     for column in layout.columns:
-        if column.key in _BOARD_COLUMNS:
+        if column.codes == "board":
             names = stacked.get_column(column.key).drop_nulls().unique().to_list()
             found[column.key] = {
                 name: code for name in names if (code := resolve_board(name)) is not None
@@ -77,10 +63,10 @@ def _typed(layout: SheetLayout, boards: dict[str, dict[str, str]]) -> list[pl.Ex
                     column.key
                 ),
             ]
-        elif column.kind == "code":
+        elif column.codes is not None:
             exprs += [
                 raw.alias(text_column(column.key)),
-                lookup_code(raw, _CODE_LOOKUPS[column.key]).alias(column.key),
+                lookup_code(raw, CODE_LOOKUPS[column.codes]).alias(column.key),
             ]
         elif column.kind == "text":
             exprs.append(raw)

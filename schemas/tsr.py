@@ -1,8 +1,9 @@
 """The rules of the Third Sector Return, one pandera model per sheet and one for the Cover.
 
-Like the board models, each validates many returns at once. Rules that need the register
-(is the charity funded, under which fund, for how much, in which board areas) read
-columns joined from the register in force for the return's quarter: `register_fund`,
+Like the board models, each sheet's model is its rules class with the layout's columns
+added (`schemas.sheet_model`), and validates many returns at once. Rules that need the
+register (is the charity funded, under which fund, for how much, in which board areas)
+read columns joined from the register in force for the return's quarter: `register_fund`,
 `register_award_gbp`, `register_areas` (null where the charity is not on it).
 """
 
@@ -12,29 +13,22 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
-from domain.layouts import PEOPLE_COLUMNS
+from domain.layouts import TSR_ACTIVITY, TSR_FINANCE, TSR_OUTCOMES
 from schemas.bqr import TOLERANCE
 from schemas.checks import (
     SheetRowsModel,
     first_of_key,
     known_code,
+    not_negative,
     ok,
     parsed_as_number,
     whole_and_not_negative,
 )
+from schemas.sheet_model import sheet_model
 
 
-class TsrActivityModel(SheetRowsModel):
+class TsrActivityRules(SheetRowsModel):
     """One row per board area and support type of a charity's return."""
-
-    board_area_text: str = pa.Field(nullable=True)
-    board_area: str = pa.Field(nullable=True)
-    support_type_text: str = pa.Field(nullable=True)
-    support_type: str = pa.Field(nullable=True)
-    mothers: float = pa.Field(nullable=True)
-    fathers_partners: float = pa.Field(nullable=True)
-    infants: float = pa.Field(nullable=True)
-    other_carers: float = pa.Field(nullable=True)
 
     @pa.check("board_area", name="board_area_known")
     def board_area_known(cls, data: PolarsData) -> pl.LazyFrame:
@@ -50,11 +44,11 @@ class TsrActivityModel(SheetRowsModel):
     def support_type_known(cls, data: PolarsData) -> pl.LazyFrame:
         return known_code(data)
 
-    @pa.check(*PEOPLE_COLUMNS, name="is_number")
+    @pa.check(*TSR_ACTIVITY.measure_keys, name="is_number")
     def is_number(cls, data: PolarsData) -> pl.LazyFrame:
         return parsed_as_number(data)
 
-    @pa.check(*PEOPLE_COLUMNS, name="whole_number")
+    @pa.check(*TSR_ACTIVITY.keys("count"), name="whole_number")
     def whole_number(cls, data: PolarsData) -> pl.LazyFrame:
         return whole_and_not_negative(data)
 
@@ -63,23 +57,18 @@ class TsrActivityModel(SheetRowsModel):
         return first_of_key(data, "board_area", "support_type")
 
 
-class TsrOutcomesModel(SheetRowsModel):
+class TsrOutcomesRules(SheetRowsModel):
     """One row per outcome of the fund's framework."""
-
-    outcome_text: str = pa.Field(nullable=True)
-    outcome: str = pa.Field(nullable=True)
-    respondents: float = pa.Field(nullable=True)
-    reporting_improvement: float = pa.Field(nullable=True)
 
     @pa.check("outcome", name="outcome_known")
     def outcome_known(cls, data: PolarsData) -> pl.LazyFrame:
         return known_code(data)
 
-    @pa.check("respondents", "reporting_improvement", name="is_number")
+    @pa.check(*TSR_OUTCOMES.measure_keys, name="is_number")
     def is_number(cls, data: PolarsData) -> pl.LazyFrame:
         return parsed_as_number(data)
 
-    @pa.check("respondents", "reporting_improvement", name="whole_number")
+    @pa.check(*TSR_OUTCOMES.keys("count"), name="whole_number")
     def whole_number(cls, data: PolarsData) -> pl.LazyFrame:
         return whole_and_not_negative(data)
 
@@ -93,20 +82,16 @@ class TsrOutcomesModel(SheetRowsModel):
         return first_of_key(data, "outcome")
 
 
-class TsrFinanceModel(SheetRowsModel):
+class TsrFinanceRules(SheetRowsModel):
     """The one data row of a charity's Finance sheet."""
 
-    grant_awarded_gbp: float = pa.Field(nullable=True)
-    spend_gbp: float = pa.Field(nullable=True)
-
-    @pa.check("grant_awarded_gbp", "spend_gbp", name="is_number")
+    @pa.check(*TSR_FINANCE.measure_keys, name="is_number")
     def is_number(cls, data: PolarsData) -> pl.LazyFrame:
         return parsed_as_number(data)
 
-    @pa.check("grant_awarded_gbp", "spend_gbp", name="pounds_not_negative")
+    @pa.check(*TSR_FINANCE.keys("pounds"), name="pounds_not_negative")
     def pounds_not_negative(cls, data: PolarsData) -> pl.LazyFrame:
-        value = pl.col(data.key)
-        return ok(data, value.is_null() | (value >= 0))
+        return not_negative(data)
 
     @pa.check("grant_awarded_gbp", name="grant_matches_register")
     def grant_matches_register(cls, data: PolarsData) -> pl.LazyFrame:
@@ -179,8 +164,12 @@ class TsrCoverModel(pa.DataFrameModel):
         coerce = False
 
 
-TSR_SHEET_MODELS: dict[str, type[pa.DataFrameModel]] = {
-    "Activity": TsrActivityModel,
-    "Outcomes": TsrOutcomesModel,
-    "Finance": TsrFinanceModel,
+TsrActivityModel = sheet_model(TSR_ACTIVITY, TsrActivityRules, "TsrActivityModel")
+TsrOutcomesModel = sheet_model(TSR_OUTCOMES, TsrOutcomesRules, "TsrOutcomesModel")
+TsrFinanceModel = sheet_model(TSR_FINANCE, TsrFinanceRules, "TsrFinanceModel")
+
+TSR_SHEET_MODELS: dict[str, type[SheetRowsModel]] = {
+    TSR_ACTIVITY.name: TsrActivityModel,
+    TSR_OUTCOMES.name: TsrOutcomesModel,
+    TSR_FINANCE.name: TsrFinanceModel,
 }

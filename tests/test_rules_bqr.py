@@ -19,8 +19,10 @@ from openpyxl import Workbook, load_workbook
 
 from connectors.workbook import extract_workbook
 from domain.issues import Issue
+from domain.layouts import BQR
 from intake.outcome import RETURN_LAYOUTS
 from samples.board_returns import BoardReturnContent, Cell, Row, total_row
+from schemas.bqr import SHEET_MODELS
 from schemas.validate_bqr import BoardReturn, ValidatedBatch, validate_board_returns
 from tests.builders import changed, valid_return, write
 
@@ -649,3 +651,14 @@ def test_it_keeps_each_returns_problems_to_itself_in_a_batch(tmp_path: Path) -> 
         ("error", "Activity!A7"),
         ("error", "Activity!C5"),
     ]
+
+
+def test_each_sheet_model_validates_its_layouts_columns() -> None:
+    """It types every layout column as read: the text typed, beside the figure or code."""
+    for layout in BQR.sheets:
+        schema = SHEET_MODELS[layout.name].to_schema().columns
+        for column in layout.columns:
+            meaning = "Float64" if column.is_measure else "String"
+            assert str(schema[f"{column.key}_text"].dtype) == "String"
+            assert str(schema[column.key].dtype) == meaning
+            assert schema[column.key].nullable, "an empty cell is not reported"

@@ -19,11 +19,13 @@ from openpyxl import load_workbook
 
 from connectors.workbook import extract_workbook
 from domain.issues import Issue
+from domain.layouts import TSR
 from domain.register import empty_register
 from intake.outcome import RETURN_LAYOUTS
 from samples.board_returns import Quirks
 from samples.third_sector_returns import ThirdSectorReturnContent
 from schemas.batch import ReturnInput, ValidatedBatch
+from schemas.tsr import TSR_SHEET_MODELS
 from schemas.validate_tsr import validate_third_sector_returns
 from tests.tsr_builders import (
     CHARITY,
@@ -406,3 +408,14 @@ def test_all_problems_of_a_batch_are_found_in_one_pass(tmp_path: Path) -> None:
     )
     assert batch.issues.get(0, []) == []
     assert [i.cell for i in batch.issues[1]] == ["Outcomes!C5"]
+
+
+def test_each_sheet_model_validates_its_layouts_columns() -> None:
+    """It types every layout column as read: the text typed, beside the figure or code."""
+    for layout in TSR.sheets:
+        schema = TSR_SHEET_MODELS[layout.name].to_schema().columns
+        for column in layout.columns:
+            meaning = "Float64" if column.is_measure else "String"
+            assert str(schema[f"{column.key}_text"].dtype) == "String"
+            assert str(schema[column.key].dtype) == meaning
+            assert schema[column.key].nullable, "an empty cell is not reported"

@@ -2,7 +2,9 @@
 
 Facts keep every accepted return, including superseded ones, so history stays queryable;
 the downstream views (`warehouse.views`) pick the current accepted return per reporter and
-quarter. Each table's grain is in its comment.
+quarter. Each table's grain is in its comment. A fact table's measure columns are its
+sheet's layout's (`domain.layouts`), typed by kind, so the layout and the table agree; its
+keys, which fix the grain, are written out here.
 """
 
 from __future__ import annotations
@@ -26,7 +28,16 @@ from sqlalchemy import (
     text,
 )
 
-from domain.layouts import BQR_ACTIVITY, PEOPLE_COLUMNS
+from domain.layouts import (
+    BQR_ACTIVITY,
+    BQR_FINANCE,
+    BQR_STAFFING,
+    TSR_ACTIVITY,
+    TSR_FINANCE,
+    TSR_OUTCOMES,
+    ColumnLayout,
+    SheetLayout,
+)
 
 metadata = MetaData(
     naming_convention={
@@ -41,12 +52,22 @@ metadata = MetaData(
 SUBMISSION_STATUSES = ("accepted", "rejected", "superseded", "duplicate")
 
 
-def _wte(name: str) -> Column[float]:
-    return Column(name, Numeric(7, 2, asdecimal=False))
-
-
 def _gbp(name: str) -> Column[float]:
     return Column(name, Numeric(14, 2, asdecimal=False))
+
+
+def _measure(column: ColumnLayout) -> Column[int] | Column[float]:
+    """A measure's fact column by its kind: whole counts, WTE and pounds to the penny."""
+    if column.kind == "count":
+        return Column(column.fact_key, Integer)
+    if column.kind == "wte":
+        return Column(column.fact_key, Numeric(7, 2, asdecimal=False))
+    return _gbp(column.fact_key)
+
+
+def _measures(sheet: SheetLayout) -> list[Column[int] | Column[float]]:
+    """The sheet's measures, in layout order; an empty cell (not reported) is NULL."""
+    return [_measure(column) for column in sheet.measures]
 
 
 dim_board = Table(
@@ -166,7 +187,7 @@ def _fact_keys() -> list[Column[str] | Column[int]]:
 
 
 fact_staffing = Table(
-    "fact_staffing",
+    BQR_STAFFING.fact_table,
     metadata,
     *_fact_keys(),
     Column(
@@ -175,30 +196,26 @@ fact_staffing = Table(
         ForeignKey("dim_staff_group.staff_group"),
         primary_key=True,
     ),
-    _wte("funded_wte"),
-    _wte("in_post_wte"),
-    _wte("vacant_wte"),
+    *_measures(BQR_STAFFING),
     Column("is_vacant_derived", Boolean, nullable=False),
     Column("source_row", Integer, nullable=False),
     comment="One row per board, service, staff group and quarter of an accepted return.",
 )
 
 fact_activity = Table(
-    "fact_activity",
+    BQR_ACTIVITY.fact_table,
     metadata,
     *_fact_keys(),
-    *(Column(column.key, Integer) for column in BQR_ACTIVITY.measures),
+    *_measures(BQR_ACTIVITY),
     Column("source_row", Integer, nullable=False),
     comment="One row per board, service and quarter of an accepted return.",
 )
 
 fact_finance = Table(
-    "fact_finance",
+    BQR_FINANCE.fact_table,
     metadata,
     *_fact_keys(),
-    _gbp("allocation_gbp"),
-    _gbp("spend_gbp"),
-    _gbp("forecast_gbp"),
+    *_measures(BQR_FINANCE),
     Column("source_row", Integer, nullable=False),
     comment="One row per board, service and quarter of an accepted return.",
 )
@@ -283,7 +300,7 @@ def _third_sector_keys() -> list[Column[str] | Column[int]]:
 
 
 fact_ts_activity = Table(
-    "fact_ts_activity",
+    TSR_ACTIVITY.fact_table,
     metadata,
     *_third_sector_keys(),
     Column("board_code", String(9), ForeignKey("dim_board.board_code"), primary_key=True),
@@ -293,28 +310,26 @@ fact_ts_activity = Table(
         ForeignKey("dim_support_type.support_type"),
         primary_key=True,
     ),
-    *(Column(key, Integer) for key in PEOPLE_COLUMNS),
+    *_measures(TSR_ACTIVITY),
     Column("source_row", Integer, nullable=False),
     comment="One row per organisation, board area, support type and quarter of an accepted return.",
 )
 
 fact_ts_outcome = Table(
-    "fact_ts_outcome",
+    TSR_OUTCOMES.fact_table,
     metadata,
     *_third_sector_keys(),
     Column("outcome", String(24), ForeignKey("dim_outcome.outcome_code"), primary_key=True),
-    Column("respondents", Integer),
-    Column("reporting_improvement", Integer),
+    *_measures(TSR_OUTCOMES),
     Column("source_row", Integer, nullable=False),
     comment="One row per organisation, outcome and quarter of an accepted return.",
 )
 
 fact_ts_finance = Table(
-    "fact_ts_finance",
+    TSR_FINANCE.fact_table,
     metadata,
     *_third_sector_keys(),
-    _gbp("grant_awarded_gbp"),
-    _gbp("spend_gbp"),
+    *_measures(TSR_FINANCE),
     Column("source_row", Integer, nullable=False),
     comment="One row per organisation and quarter of an accepted return.",
 )
