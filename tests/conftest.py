@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -22,6 +23,11 @@ from config.settings import Settings
 from pimh.prefect_env import apply_defaults
 
 apply_defaults()
+
+# Property tests check what is true of every input, not how fast: with two pytest workers
+# on two cores (and CI beside them) a 200 ms deadline fails a correct test now and then.
+hypothesis_settings.register_profile("pimh", deadline=None)
+hypothesis_settings.load_profile("pimh")
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
