@@ -34,20 +34,20 @@ view_fingerprint = Table(
 )
 
 
-def wanted_fingerprints(connection: Connection) -> dict[str, str]:
+def _wanted_fingerprints(connection: Connection) -> dict[str, str]:
     return {view.name: view.fingerprint(connection.dialect) for view in ALL_VIEWS}
 
 
-def recorded_fingerprints(connection: Connection) -> dict[str, str]:
+def _recorded_fingerprints(connection: Connection) -> dict[str, str]:
     rows = connection.execute(select(view_fingerprint.c.view_name, view_fingerprint.c.ddl_sha256))
-    return dict(rows.tuples())
+    return dict(rows.all())
 
 
 def drop_views(connection: Connection, also: Iterable[str] = ()) -> None:
-    """Drop every view that exists, dependants first, and the views named in `also` first.
+    """Drop the warehouse's views, dependants first, after any named in `also`.
 
-    `also` names views no longer defined (a stale view may read the others). Views missing
-    from the database are skipped, so this is safe on a warehouse of any age.
+    `also` names views no longer defined, which may read the others. Views missing from
+    the database are skipped, so this is safe on a warehouse of any age.
     """
     for name in also:
         connection.execute(DropView(Table(name, MetaData()), if_exists=True))
@@ -65,7 +65,7 @@ def create_views(connection: Connection) -> None:
         insert(view_fingerprint),
         [
             {"view_name": name, "ddl_sha256": sha256, "created_at": created_at}
-            for name, sha256 in wanted_fingerprints(connection).items()
+            for name, sha256 in _wanted_fingerprints(connection).items()
         ],
     )
 
@@ -76,8 +76,8 @@ def refresh_views(connection: Connection) -> bool:
     All are rebuilt together: dropping one that others read would need them dropped too,
     and rebuilding them is cheap. Returns whether the views were rebuilt.
     """
-    recorded = recorded_fingerprints(connection)
-    if recorded == wanted_fingerprints(connection):
+    recorded = _recorded_fingerprints(connection)
+    if recorded == _wanted_fingerprints(connection):
         return False
     drop_views(connection, also=recorded.keys() - {view.name for view in ALL_VIEWS})
     create_views(connection)
