@@ -42,7 +42,8 @@ class Grain:
     description: str
 
 
-@dataclass(frozen=True)
+# Compared by identity: a query's `==` builds SQL rather than comparing.
+@dataclass(frozen=True, eq=False)
 class View:
     name: str
     layer: Layer
