@@ -17,7 +17,9 @@ from tests.queries import columns, query
 from warehouse.engine import open_warehouse
 from warehouse.load import load_submissions
 from warehouse.migrate import upgrade
-from warehouse.tables import received_file, submission
+from warehouse.tables import metadata, received_file, submission
+from warehouse.views.catalogue import ALL_VIEWS
+from warehouse.views.view import Layer
 
 LOTHIAN, BORDERS, FIFE = "S08000024", "S08000016", "S08000029"
 
@@ -210,6 +212,23 @@ def test_views_keep_the_downstream_contract(engine: Engine, view: str) -> None:
     """Each SPEC view exists with exactly the SPEC's columns first, in order (extras after)."""
     names = columns(_url(engine), view)
     assert names[: len(SPEC_VIEWS[view])] == SPEC_VIEWS[view]
+
+
+def test_each_view_reads_only_from_the_layer_below() -> None:
+    """Base views read tables; roll-ups read base views created before them, and dimensions.
+
+    So no roll-up reaches the fact tables, where superseded returns still are.
+    """
+    tables = set(metadata.tables)
+    dimensions = {name for name in tables if name.startswith("dim_")}
+    created_base: set[str] = set()
+    for view in ALL_VIEWS:
+        if view.layer is Layer.BASE:
+            assert view.reads <= tables, view.name
+            created_base.add(view.name)
+        else:
+            assert view.layer is Layer.ROLLUP
+            assert view.reads <= created_base | dimensions, view.name
 
 
 def test_load_writes_submissions_issues_and_facts(engine: Engine) -> None:

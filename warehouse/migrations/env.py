@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool
 
-from warehouse.tables import metadata
+from warehouse.migrate import MIGRATED_METADATA
 
 config = context.config
 
@@ -13,7 +13,7 @@ config = context.config
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=metadata,
+        target_metadata=list(MIGRATED_METADATA),
         render_as_batch=True,
         compare_type=True,
     )
