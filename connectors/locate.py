@@ -21,6 +21,7 @@ from domain.cells import column_letter
 from domain.headers import header_keys
 from domain.issues import Issue
 from domain.layouts import ColumnLayout, SheetLayout
+from domain.text import CONTROL_CHARACTERS_PATTERN
 from domain.workbook import SHEET_ROW, SheetTable
 
 _GRID: Final = "__grid"
@@ -73,7 +74,12 @@ def _stacked(grids: Sequence[Grid]) -> tuple[pl.DataFrame, list[str]]:
         .with_columns(grid_of_row)
         .with_columns(pl.int_range(pl.len(), dtype=pl.Int64).over(_GRID).alias(_ROW))
     )
-    return stacked.select(_GRID, _ROW, *(pl.col(c).cast(pl.String) for c in columns)), columns
+    # Control characters (a NUL from `_x0000_` in the XML, say) go here, once for the chunk:
+    # no store or report can hold them (`domain.text`).
+    cells = (
+        pl.col(c).cast(pl.String).str.replace_all(CONTROL_CHARACTERS_PATTERN, "") for c in columns
+    )
+    return stacked.select(_GRID, _ROW, *cells), columns
 
 
 def _header_rows(

@@ -17,6 +17,7 @@ from domain.cells import column_letter
 from domain.headers import header_keys
 from domain.issues import file_problem
 from domain.layouts import SheetLayout, TemplateLayout
+from domain.text import without_controls
 from domain.workbook import CoverField, WorkbookContent
 
 # Cover labels that tell which template a workbook claims to be.
@@ -27,7 +28,7 @@ _VERSION_KEYS = header_keys("Template version")
 def _clean(value: object) -> str | None:
     if value is None:
         return None
-    text = str(value).strip()
+    text = without_controls(str(value)).strip()
     return text or None
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from domain.text import QUOTED_CHARACTERS, shown
+
 Severity = Literal["error", "warning"]
 
 
@@ -25,6 +27,12 @@ class Issue:
     sheet: str | None = None
     cell: str | None = None
     value: str | None = None
+
+    def __post_init__(self) -> None:
+        # The value found is quoted to recognise the cell, never stored or shown whole:
+        # a cell may hold 32,767 characters (and a CSV field any number).
+        if self.value is not None and len(self.value) > QUOTED_CHARACTERS:
+            object.__setattr__(self, "value", shown(self.value))
 
     @property
     def is_error(self) -> bool:

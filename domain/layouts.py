@@ -17,6 +17,16 @@ from domain.headers import canonical_keys
 from domain.reference import BOARDS, OUTCOMES, SERVICES, SUPPORT_TYPES
 
 ColumnKind = Literal["code", "text", "wte", "count", "pounds"]
+
+# The largest figure of each kind a return can sensibly hold (SPEC.md gives WTE's): a
+# count of people in one quarter from one reporter, or pounds for one service or grant,
+# beyond these is a slip of the keyboard, rejected at its cell. Far below what the
+# warehouse's columns hold (Integer; Numeric(14, 2)), so both backends agree.
+LARGEST: Final[dict[ColumnKind, float]] = {
+    "wte": 200.0,
+    "count": 1_000_000,
+    "pounds": 1_000_000_000,
+}
 MeasureKind = Literal["wte", "count", "pounds"]
 # The code lists a coded column takes its values from (SPEC.md): services, staff groups,
 # NHS boards (by name or code), third-sector support types and the fund's outcomes.

@@ -14,7 +14,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
-from domain.layouts import BQR_ACTIVITY, BQR_FINANCE, BQR_STAFFING, MBU_ONLY_COLUMNS
+from domain.layouts import BQR_ACTIVITY, BQR_FINANCE, BQR_STAFFING, LARGEST, MBU_ONLY_COLUMNS
 from domain.reference import MBU_HOST_BOARDS
 from schemas.checks import (
     SheetRowsModel,
@@ -24,10 +24,10 @@ from schemas.checks import (
     ok,
     parsed_as_number,
     whole_and_not_negative,
+    within_largest,
 )
 from schemas.sheet_model import sheet_model
 
-WTE_MAX = 200.0
 TOLERANCE = 0.01
 
 
@@ -75,7 +75,7 @@ class StaffingRules(_BoardSheetRules):
     @pa.check("funded_wte", "in_post_wte", name="wte_range")
     def wte_range(cls, data: PolarsData) -> pl.LazyFrame:
         value = pl.col(data.key)
-        return ok(data, value.is_null() | value.is_between(0, WTE_MAX))
+        return ok(data, value.is_null() | value.is_between(0, LARGEST["wte"]))
 
     @pa.check(*BQR_STAFFING.keys("wte"), name="wte_two_decimals")
     def wte_two_decimals(cls, data: PolarsData) -> pl.LazyFrame:
@@ -112,6 +112,10 @@ class ActivityRules(_BoardSheetRules):
     def whole_number(cls, data: PolarsData) -> pl.LazyFrame:
         return whole_and_not_negative(data)
 
+    @pa.check(*BQR_ACTIVITY.keys("count"), name="count_too_large")
+    def count_too_large(cls, data: PolarsData) -> pl.LazyFrame:
+        return within_largest(data, "count")
+
     @pa.check("referrals_accepted", name="accepted_within_received")
     def accepted_within_received(cls, data: PolarsData) -> pl.LazyFrame:
         over = pl.col("referrals_accepted") > pl.col("referrals_received")
@@ -146,6 +150,10 @@ class FinanceRules(_BoardSheetRules):
     @pa.check(*BQR_FINANCE.keys("pounds"), name="pounds_not_negative")
     def pounds_not_negative(cls, data: PolarsData) -> pl.LazyFrame:
         return not_negative(data)
+
+    @pa.check(*BQR_FINANCE.keys("pounds"), name="pounds_too_large")
+    def pounds_too_large(cls, data: PolarsData) -> pl.LazyFrame:
+        return within_largest(data, "pounds")
 
     @pa.check("forecast_gbp", name="forecast_within_allocation")
     def forecast_within_allocation(cls, data: PolarsData) -> pl.LazyFrame:

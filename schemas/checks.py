@@ -13,6 +13,8 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
+from domain.layouts import LARGEST, ColumnKind
+
 
 def ok(data: PolarsData, expr: pl.Expr) -> pl.LazyFrame:
     return data.lazyframe.select(expr)
@@ -30,6 +32,12 @@ def whole_and_not_negative(data: PolarsData) -> pl.LazyFrame:
 def not_negative(data: PolarsData) -> pl.LazyFrame:
     value = pl.col(data.key)
     return ok(data, value.is_null() | (value >= 0))
+
+
+def within_largest(data: PolarsData, kind: ColumnKind) -> pl.LazyFrame:
+    """No figure larger than a return can sensibly hold (`domain.layouts.LARGEST`)."""
+    value = pl.col(data.key)
+    return ok(data, value.is_null() | (value <= LARGEST[kind]))
 
 
 def known_code(data: PolarsData) -> pl.LazyFrame:

@@ -16,8 +16,9 @@ def parse_number(text: pl.Expr) -> pl.Expr:
     """A Float64 expression reading numbers typed as text; null where the text is no number.
 
     Spaces, a leading pound sign (`£-5` or, as Excel shows a negative amount, `-£5`) and
-    thousands separators are tolerated; anything else (a decimal comma, words, `12 WTE`)
-    stays unreadable so that a rule reports it.
+    thousands separators are tolerated; anything else (a decimal comma, words, `12 WTE`,
+    `inf`, `NaN`, or a number too large to be finite) stays unreadable so that a rule
+    reports it.
     """
     cleaned = text.str.strip_chars().str.replace_all(r"\s+", "").str.replace(r"^(-?)£", "${1}")
     unsigned = cleaned.str.strip_prefix("-")
@@ -27,4 +28,6 @@ def parse_number(text: pl.Expr) -> pl.Expr:
         .otherwise(cleaned)
     )
     numeric = without_commas.str.contains(r"^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
-    return pl.when(numeric).then(without_commas.cast(pl.Float64, strict=False)).otherwise(None)
+    value = without_commas.cast(pl.Float64, strict=False)
+    # `1e400` (or a hundred thousand digits) overflows to infinity: no figure at all.
+    return pl.when(numeric & value.is_finite()).then(value).otherwise(None)

@@ -13,6 +13,7 @@ import polars as pl
 
 from domain.reference import BOARDS
 from domain.register import AWARD_MAX_GBP, FIRST_RECORD_LINE
+from domain.text import shown
 from schemas.boards import board_meant
 
 Row = Mapping[str, Any]
@@ -26,7 +27,7 @@ def _at(row: Row, file: str) -> str:
 def _fields(row: Row, file: str) -> list[str]:
     return [
         f"{_at(row, file)}: {row['field_count']} values where the header has "
-        f"{row['header_width']} columns (found '{row['raw_line']}'); a name or amount "
+        f"{row['header_width']} columns (found '{shown(row['raw_line'])}'); a name or amount "
         "containing a comma must be in double quotes."
     ]
 
@@ -39,14 +40,15 @@ def _charity_number(row: Row, file: str) -> list[str]:
             "number (SC followed by six digits)."
         ]
     return [
-        f"{_at(row, file)}: '{text}' is not a Scottish charity number (SC followed by six digits)."
+        f"{_at(row, file)}: '{shown(text)}' is not a Scottish charity number (SC followed by "
+        "six digits)."
     ]
 
 
 def _duplicate(row: Row, file: str) -> list[str]:
     return [
-        f"{_at(row, file)}: charity number '{row['charity_number_text']}' is already on line "
-        f"{row['first_line']}; each organisation is listed once."
+        f"{_at(row, file)}: charity number '{shown(row['charity_number_text'])}' is already on "
+        f"line {row['first_line']}; each organisation is listed once."
     ]
 
 
@@ -56,7 +58,9 @@ def _name(row: Row, file: str) -> list[str]:
 
 def _fund(row: Row, file: str) -> list[str]:
     text = row["fund_text"]
-    found = "fund is empty" if text is None or not text.strip() else f"'{text}' is not a fund"
+    found = (
+        "fund is empty" if text is None or not text.strip() else f"'{shown(text)}' is not a fund"
+    )
     return [f"{_at(row, file)}: {found}; expected MAIN or SMALL (Main Grants or Small Grants)."]
 
 
@@ -65,21 +69,21 @@ def _award_number(row: Row, file: str) -> list[str]:
     if text is None or not text.strip():
         return [f"{_at(row, file)}: award_gbp is empty; expected the award in pounds, e.g. 25000."]
     return [
-        f"{_at(row, file)}: '{text}' is not an amount in pounds; expected a number such as "
+        f"{_at(row, file)}: '{shown(text)}' is not an amount in pounds; expected a number such as "
         "25000 or £25,000."
     ]
 
 
 def _award_negative(row: Row, file: str) -> list[str]:
     return [
-        f"{_at(row, file)}: '{row['award_gbp_text']}' is a negative award; expected an "
+        f"{_at(row, file)}: '{shown(row['award_gbp_text'])}' is a negative award; expected an "
         "amount of £0 or more."
     ]
 
 
 def _award_too_large(row: Row, file: str) -> list[str]:
     return [
-        f"{_at(row, file)}: '{row['award_gbp_text']}' is more than the warehouse can hold "
+        f"{_at(row, file)}: '{shown(row['award_gbp_text'])}' is more than the warehouse can hold "
         f"(£{AWARD_MAX_GBP:,.2f}); check the amount."
     ]
 
@@ -92,7 +96,7 @@ def _boards_given(row: Row, file: str) -> list[str]:
 
 
 def _unknown_board(piece: str) -> str:
-    found = f"'{piece}' in board_areas is not an NHS board code or name"
+    found = f"'{shown(piece)}' in board_areas is not an NHS board code or name"
     if "," in piece:
         return f"{found}; separate several boards with ';'."
     code = board_meant(piece)

@@ -10,8 +10,9 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from domain.issues import Severity
-from domain.layouts import BQR, TSR, ColumnLayout
+from domain.layouts import BQR, LARGEST, TSR, ColumnLayout
 from domain.reference import BOARDS, FUNDS, OUTCOMES, SERVICES, STAFF_GROUPS, SUPPORT_TYPES
+from domain.text import shown
 from schemas.boards import closest_boards
 
 Row = Mapping[str, Any]
@@ -49,6 +50,8 @@ def header(sheet: str, key: str) -> str:
 def number(value: Any) -> str:
     if value is None:
         return "(empty)"
+    if abs(float(value)) >= 1e15:  # 1E+308 written out would fill the report
+        return f"{float(value):.3g}"
     return f"{float(value):,.2f}".rstrip("0").rstrip(".")
 
 
@@ -58,7 +61,7 @@ def pounds(value: Any) -> str:
 
 def typed(row: Row, key: str) -> str:
     text = row.get(f"{key}_text")
-    return f"'{text}'" if text is not None else "an empty cell"
+    return f"'{shown(str(text))}'" if text is not None else "an empty cell"
 
 
 def _service_known(row: Row, _: str) -> str:
@@ -89,7 +92,10 @@ def _board_known(row: Row, _: str) -> str:
         return "The Cover sheet does not say which board this return is from."
     suggestions = closest_boards(str(text))
     hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
-    return f"'{text}' is not an NHS board we recognise.{hint} You may also give the board code."
+    return (
+        f"'{shown(str(text))}' is not an NHS board we recognise.{hint} You may also give the "
+        "board code."
+    )
 
 
 def _board_matches_folder(row: Row, _: str) -> str:
@@ -125,6 +131,14 @@ SHEET_WORDING: Final[dict[str, Wording]] = {
     "one_row_per_service_and_staff_group": lambda r, _: (
         f"There is already a row for {r['service']} / {r['staff_group']}: give one row per "
         "service and staff group."
+    ),
+    "count_too_large": lambda r, k: (
+        f"{header(r['sheet'], k)} is {number(r[k])}, more than a return can hold (at most "
+        f"{LARGEST['count']:,.0f} people): check the figure."
+    ),
+    "pounds_too_large": lambda r, k: (
+        f"{header(r['sheet'], k)} is {pounds(r[k]) if abs(r[k]) < 1e15 else number(r[k])}, "
+        f"more than a return can hold (at most £{LARGEST['pounds']:,.0f}): check the figure."
     ),
     "whole_number": lambda r, k: (
         f"{header(r['sheet'], k)} must be a whole number, 0 or more; found {typed(r, k)}."
@@ -170,7 +184,8 @@ def _board_area_known(row: Row, _: str) -> str:
     suggestions = closest_boards(str(text))
     hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
     return (
-        f"'{text}' is not an NHS board area we recognise.{hint} You may also give the board code."
+        f"'{shown(str(text))}' is not an NHS board area we recognise.{hint} You may also give "
+        "the board code."
     )
 
 

@@ -23,6 +23,7 @@ from schemas.checks import (
     ok,
     parsed_as_number,
     whole_and_not_negative,
+    within_largest,
 )
 from schemas.sheet_model import sheet_model
 
@@ -52,6 +53,10 @@ class TsrActivityRules(SheetRowsModel):
     def whole_number(cls, data: PolarsData) -> pl.LazyFrame:
         return whole_and_not_negative(data)
 
+    @pa.check(*TSR_ACTIVITY.keys("count"), name="count_too_large")
+    def count_too_large(cls, data: PolarsData) -> pl.LazyFrame:
+        return within_largest(data, "count")
+
     @pa.check("board_area", name="one_row_per_area_and_support_type")
     def one_row_per_key(cls, data: PolarsData) -> pl.LazyFrame:
         return first_of_key(data, "board_area", "support_type")
@@ -71,6 +76,10 @@ class TsrOutcomesRules(SheetRowsModel):
     @pa.check(*TSR_OUTCOMES.keys("count"), name="whole_number")
     def whole_number(cls, data: PolarsData) -> pl.LazyFrame:
         return whole_and_not_negative(data)
+
+    @pa.check(*TSR_OUTCOMES.keys("count"), name="count_too_large")
+    def count_too_large(cls, data: PolarsData) -> pl.LazyFrame:
+        return within_largest(data, "count")
 
     @pa.check("reporting_improvement", name="improvement_within_respondents")
     def improvement_within_respondents(cls, data: PolarsData) -> pl.LazyFrame:
@@ -92,6 +101,10 @@ class TsrFinanceRules(SheetRowsModel):
     @pa.check(*TSR_FINANCE.keys("pounds"), name="pounds_not_negative")
     def pounds_not_negative(cls, data: PolarsData) -> pl.LazyFrame:
         return not_negative(data)
+
+    @pa.check(*TSR_FINANCE.keys("pounds"), name="pounds_too_large")
+    def pounds_too_large(cls, data: PolarsData) -> pl.LazyFrame:
+        return within_largest(data, "pounds")
 
     @pa.check("grant_awarded_gbp", name="grant_matches_register")
     def grant_matches_register(cls, data: PolarsData) -> pl.LazyFrame:
