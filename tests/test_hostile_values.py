@@ -127,6 +127,7 @@ def test_a_mebibyte_in_a_cell_is_quoted_cut_in_the_value_and_the_message(tmp_pat
 
     [error] = [i for i in issues if i.is_error]
     assert error.cell == "Staffing!B5"
-    assert error.value is not None and len(error.value) < QUOTED_CHARACTERS + 60
+    assert error.value is not None
+    assert len(error.value) < QUOTED_CHARACTERS + 60
     assert "cut: 1,048,576 characters in all" in error.value
     assert len(error.message) < 500

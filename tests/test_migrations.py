@@ -218,8 +218,10 @@ def test_an_up_to_date_warehouse_is_only_read_at_start(engine: Engine) -> None:
 
     upgrade(engine)
 
-    assert len(statements) <= 3
-    assert all(s.lstrip().upper().startswith(("SELECT", "PRAGMA")) for s in statements)
+    # SQLite's transactions are begun explicitly (warehouse.engine): not a query.
+    queries = [s for s in statements if s.strip().upper() != "BEGIN"]
+    assert len(queries) <= 3
+    assert all(s.lstrip().upper().startswith(("SELECT", "PRAGMA")) for s in queries)
 
 
 def test_a_view_whose_definition_changed_is_made_again(engine: Engine) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from domain.periods import due_date, quarter_bounds
 from domain.records import RETURN_INDEX, SubmissionRecord
+from warehouse.engine import write_transaction
 from warehouse.tables import (
     FACT_TABLES,
     dim_quarter,
@@ -258,7 +259,7 @@ def load_submissions(
     failure: DBAPIError | None = None
     for chunk in _chunks(records, chunk_size):
         try:
-            with engine.begin() as connection:
+            with write_transaction(engine) as connection:
                 ids.update(_write_chunk(connection, chunk, facts))
         except DBAPIError as exc:
             if len(chunk) == 1:
@@ -266,7 +267,7 @@ def load_submissions(
                 continue
             for record in chunk:
                 try:
-                    with engine.begin() as connection:
+                    with write_transaction(engine) as connection:
                         ids.update(_write_chunk(connection, [record], facts))
                 except DBAPIError as record_exc:
                     failure = failure or record_exc

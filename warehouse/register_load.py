@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from domain.periods import FIRST_PROGRAMME_YEAR, financial_year_label, quarter_bounds
 from domain.register import RegisterFile
+from warehouse.engine import write_transaction
 from warehouse.migrate import upgrade
 from warehouse.tables import register_board_area, register_entry, register_version
 
@@ -97,7 +98,7 @@ def load_register(
         raise RegisterError(list(register.problems))
     starts = in_force_from or PROGRAMME_START
     upgrade(engine)
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         existing = _current_same_version(connection, register.sha256, starts)
         version_id = existing or _write_version(connection, register, starts)
     by_fund, total = _summary(register.entries)

@@ -70,6 +70,11 @@ def create_views(connection: Connection) -> None:
     )
 
 
+def views_current(connection: Connection) -> bool:
+    """Whether every view is as defined (read only: no lock is taken to ask)."""
+    return _recorded_fingerprints(connection) == _wanted_fingerprints(connection)
+
+
 def refresh_views(connection: Connection) -> bool:
     """Recreate the views if any definition differs from the one last created.
 
