@@ -28,10 +28,12 @@ from domain.workbook import WorkbookContent
 from feedback.annotate import annotate_job
 from feedback.subject import FeedbackSubject
 from feedback.writer import write_annotated_copy, write_html_report
-from intake.outcome import RETURN_LAYOUTS, Outcome, decide
+from intake.outcome import submission_records
 from intake.received import Archiving, receive_batch
 from intake.summary import FileSummary, feedback_root_for, summarise
 from intake.triage import Triage, triage
+from schemas.validate_batch import RETURN_LAYOUTS, TemplateBatch, validate_by_template
+from transforms.facts import fact_rows
 from warehouse.engine import cached_warehouse
 from warehouse.load import known_files, load_submissions
 from warehouse.migrate import upgrade
@@ -126,9 +128,23 @@ def read_register(warehouse_url: str) -> pl.DataFrame:
 
 @task(cache_policy=NO_CACHE)
 def validate_returns(
-    sorted_files: Triage, contents: Sequence[WorkbookContent], register: pl.DataFrame
-) -> Outcome:
-    return decide(sorted_files, contents, register)
+    new: Sequence[ReceivedFile], contents: Sequence[WorkbookContent], register: pl.DataFrame
+) -> list[TemplateBatch]:
+    return validate_by_template(new, contents, register)
+
+
+@task(cache_policy=NO_CACHE)
+def make_fact_rows(batches: Sequence[TemplateBatch]) -> dict[str, pl.DataFrame]:
+    """The accepted returns' fact rows, by fact table."""
+    return fact_rows(batches)
+
+
+@task(cache_policy=NO_CACHE)
+def record_outcomes(
+    sorted_files: Triage, contents: Sequence[WorkbookContent], batches: Sequence[TemplateBatch]
+) -> list[SubmissionRecord]:
+    """Every file's status and capped issues, as the submission records to load."""
+    return submission_records(sorted_files, contents, batches)
 
 
 @dataclass(slots=True)
@@ -194,10 +210,13 @@ def _no_copy(_reason: str) -> None:
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)
-def load_warehouse(outcome: Outcome, warehouse_url: str, chunk_size: int) -> dict[int, int]:
-    return load_submissions(
-        cached_warehouse(warehouse_url), outcome.records, outcome.facts, chunk_size
-    )
+def load_warehouse(
+    records: Sequence[SubmissionRecord],
+    facts: dict[str, pl.DataFrame],
+    warehouse_url: str,
+    chunk_size: int,
+) -> dict[int, int]:
+    return load_submissions(cached_warehouse(warehouse_url), records, facts, chunk_size)
 
 
 # Past this many files (a backfill), the run's artifact lists only those needing attention:
@@ -235,14 +254,18 @@ def ingest_returns(locations: list[str], settings: Settings | None = None) -> In
     sorted_files = sort_received(data(received), settings.warehouse_url)
     contents = read_returns(data(sorted_files.new), settings)
     register = read_register(settings.warehouse_url) if sorted_files.new else empty_register()
-    outcome = validate_returns(data(sorted_files), data(contents), data(register))
+    batches = validate_returns(data(sorted_files.new), data(contents), data(register))
+    facts = make_fact_rows(data(batches))
+    records = record_outcomes(data(sorted_files), data(contents), data(batches))
     confirm_archived(data(archiving))
     copies = write_feedback_reports(
-        data(outcome.records), data(received), settings.feedback_url, settings.reader_processes
+        data(records), data(received), settings.feedback_url, settings.reader_processes
     )
-    submission_ids = load_warehouse(data(outcome), settings.warehouse_url, settings.load_chunk_size)
+    submission_ids = load_warehouse(
+        data(records), data(facts), settings.warehouse_url, settings.load_chunk_size
+    )
     write_annotated_copies(data(copies))
-    files = summarise(outcome.records, sorted_files.already_processed, submission_ids)
+    files = summarise(records, sorted_files.already_processed, submission_ids)
     if files:
         _summary_artifact(files)
     return IngestResult(files=files, still_changing=[f.url for f in still_changing])
