@@ -20,7 +20,6 @@ from prefect.utilities.annotations import quote
 
 from config.settings import Settings
 from connectors.isolation import extract_many, map_isolated, warm_reader_pool
-from connectors.landing import discover, settled
 from domain.records import LandedFile, ReceivedFile, SubmissionRecord
 from domain.reference import BOARDS
 from domain.register import empty_register
@@ -28,6 +27,7 @@ from domain.workbook import WorkbookContent
 from feedback.annotate import annotate_job
 from feedback.subject import FeedbackSubject
 from feedback.writer import write_annotated_copy, write_html_report
+from intake.landed import settled_returns
 from intake.outcome import submission_records
 from intake.received import Archiving, receive_batch
 from intake.summary import FileSummary, feedback_root_for, summarise
@@ -84,9 +84,7 @@ def prepare_warehouse(warehouse_url: str) -> None:
 def find_returns(
     locations: Sequence[str], quiet_seconds: float, timeout: float
 ) -> tuple[list[LandedFile], list[LandedFile]]:
-    landed = [file for location in locations for file in discover(location)]
-    unique = list({file.url: file for file in landed}.values())
-    return settled(unique, quiet_seconds, timeout)
+    return settled_returns(locations, quiet_seconds, timeout)
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
