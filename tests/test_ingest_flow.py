@@ -558,17 +558,17 @@ def test_a_backfill_artifact_lists_only_files_needing_attention(
     its description says where every file's fate is."""
     from prefect.artifacts import Artifact
 
-    import flows.ingest as ingest_flow
+    from flows import report_tasks
     from intake.summary import FileSummary
 
-    monkeypatch.setattr(ingest_flow, "ARTIFACT_LISTS_EVERY_FILE_UP_TO", 3)
+    monkeypatch.setattr(report_tasks, "ARTIFACT_LISTS_EVERY_FILE_UP_TO", 3)
     files = [
         FileSummary(f"/l/S08000024/clean {i}.xlsx", "S08000024", "accepted", 0, 0, None, i)
         for i in range(4)
     ]
     files.append(FileSummary("/l/S08000029/bad.xlsx", "S08000029", "rejected", 2, 0, "f", None))
 
-    ingest_flow._summary_artifact(files)
+    report_tasks._summary_artifact(files)
 
     artifact = Artifact.get("ingest-summary")
     assert artifact is not None
