@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -124,6 +125,61 @@ def test_a_return_with_an_error_is_rejected_whole(
     assert query(warehouse_url, "SELECT severity, cell, value FROM validation_issues") == [
         ("error", "Activity!C5", "130")
     ]
+
+
+# The flow's steps in the order the flow calls them: what the Prefect UI shows of a run.
+INGEST_STEPS = [
+    "prepare_warehouse",
+    "find_returns",
+    "receive_files",
+    "sort_received",
+    "read_returns",
+    "read_register",
+    "validate_returns",
+    "make_fact_rows",
+    "record_outcomes",
+    "confirm_archived",
+    "make_annotated_copies",
+    "write_html_reports",
+    "load_warehouse",
+    "write_annotated_copies",
+    "publish_summary",
+]
+
+
+def _task_names(flow_run_id: uuid.UUID, expected: int) -> list[str]:
+    """The names of a flow run's task runs in the order they were made (Prefect records
+    task runs from their events, a moment after they end)."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.sorting import TaskRunSort
+
+    this_run = FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+    deadline = time.monotonic() + 30
+    with get_client(sync_client=True) as client:
+        while True:
+            runs = client.read_task_runs(
+                flow_run_filter=this_run, sort=TaskRunSort.EXPECTED_START_TIME_ASC
+            )
+            if len(runs) >= expected or time.monotonic() > deadline:
+                return [run.name.rsplit("-", 1)[0] for run in runs]
+            time.sleep(0.2)
+
+
+def test_each_step_of_the_flow_is_a_task_run_of_its_own(landing: Path, settings: Settings) -> None:
+    """The run shows every step, validation, transformation and recording apart."""
+    write(landing / FIFE / "fife.xlsx", changed(valid_return(FIFE), "Staffing", 0, 3, 2.4))
+
+    state = ingest_returns([str(landing)], settings, return_state=True)
+
+    assert [f.status for f in state.result().files] == ["accepted"]
+    flow_run_id = state.state_details.flow_run_id
+    assert flow_run_id is not None
+    names = _task_names(flow_run_id, len(INGEST_STEPS))
+    # The copies are made alongside the reports, so those two may start either way round.
+    assert sorted(names) == sorted(INGEST_STEPS)
+    assert names.index("record_outcomes") < names.index("confirm_archived")
+    assert names.index("load_warehouse") < names.index("write_annotated_copies")
 
 
 def _archived_files(archive: Path) -> list[Path]:
@@ -558,17 +614,17 @@ def test_a_backfill_artifact_lists_only_files_needing_attention(
     its description says where every file's fate is."""
     from prefect.artifacts import Artifact
 
-    import flows.ingest as ingest_flow
+    from flows import report_tasks
     from intake.summary import FileSummary
 
-    monkeypatch.setattr(ingest_flow, "ARTIFACT_LISTS_EVERY_FILE_UP_TO", 3)
+    monkeypatch.setattr(report_tasks, "ARTIFACT_LISTS_EVERY_FILE_UP_TO", 3)
     files = [
         FileSummary(f"/l/S08000024/clean {i}.xlsx", "S08000024", "accepted", 0, 0, None, i)
         for i in range(4)
     ]
     files.append(FileSummary("/l/S08000029/bad.xlsx", "S08000029", "rejected", 2, 0, "f", None))
 
-    ingest_flow._summary_artifact(files)
+    report_tasks._summary_artifact(files)
 
     artifact = Artifact.get("ingest-summary")
     assert artifact is not None

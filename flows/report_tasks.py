@@ -1,0 +1,125 @@
+"""The ingest flow's steps that tell people what happened, each a task.
+
+Reporters get feedback on every return with problems: an HTML report, and a marked-up
+copy of their workbook. The data team gets the run's summary. Writing to storage is
+retried; making the copies is not (it touches nothing outside).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+
+from prefect import task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
+
+from connectors.isolation import map_isolated
+from domain.records import ReceivedFile, SubmissionRecord
+from domain.reference import BOARDS
+from feedback.annotate import annotate_job
+from feedback.subject import FeedbackSubject
+from feedback.writer import write_annotated_copy, write_html_report
+from flows.tasks import STORAGE_DELAYS
+from intake.outcome import needing_feedback
+from intake.summary import FileSummary, feedback_root_for, summarise
+
+# Annotating one return's copy takes tens of milliseconds; past this it is abandoned.
+ANNOTATE_SECONDS = 60.0
+
+# Past this many files (a backfill), the run's artifact lists only those needing attention:
+# Prefect keeps every artifact in its own database, and the warehouse's `submissions`
+# view already records every file's fate.
+ARTIFACT_LISTS_EVERY_FILE_UP_TO = 1_000
+
+# Where a return's feedback goes: the feedback root, and the report's subject.
+FeedbackPlace = tuple[str, FeedbackSubject]
+
+
+def _no_copy(_reason: str) -> None:
+    return None
+
+
+@task(cache_policy=NO_CACHE)
+def make_annotated_copies(
+    records: Sequence[SubmissionRecord], received: Sequence[ReceivedFile], workers: int
+) -> list[bytes | None]:
+    """The workbook of every return needing feedback, its problems marked, in record order.
+
+    Made in the worker pool (openpyxl, tens of milliseconds each): the flow submits this
+    step to run while the warehouse loads. None where a copy could not be made.
+    """
+    by_key = {item.key: item for item in received}
+    jobs = [(by_key[r.key].data, r.file_name, r.issues) for r in needing_feedback(records)]
+    return map_isolated(jobs, annotate_job, workers, ANNOTATE_SECONDS, _no_copy)
+
+
+def _subject(record: SubmissionRecord) -> FeedbackSubject:
+    return FeedbackSubject(
+        reporter_code=record.reporter_code,
+        reporter_name=record.reporter_name or BOARDS.get(record.reporter_code or ""),
+        file_name=record.file_name,
+        sha256=record.sha256,
+        received_at=record.received_at,
+        status=record.status,
+        template=record.template,
+        financial_year=record.financial_year,
+        quarter=record.quarter,
+    )
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
+def write_html_reports(
+    records: Sequence[SubmissionRecord], received: Sequence[ReceivedFile], feedback_url: str | None
+) -> list[FeedbackPlace]:
+    """An HTML report for every return with problems (and only those); where each went.
+
+    Each record is given its report's location (`feedback_url`), which the warehouse
+    records: the report exists before the submission is recorded. Without a feedback
+    location, feedback goes beside the landing area the file came from.
+    """
+    by_key = {item.key: item for item in received}
+    places = []
+    for record in needing_feedback(records):
+        subject = _subject(record)
+        root = feedback_url or feedback_root_for(by_key[record.key].landed.landing_root)
+        record.feedback_url = write_html_report(root, subject, record.issues)
+        places.append((root, subject))
+    return places
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
+def write_annotated_copies(
+    copies: PrefectFuture[list[bytes | None]], places: Sequence[FeedbackPlace]
+) -> None:
+    """Each annotated copy beside its HTML report, once the pool has made them all."""
+    for (root, subject), copy in zip(places, copies.result(), strict=True):
+        write_annotated_copy(root, subject, copy)
+
+
+def _summary_artifact(files: Sequence[FileSummary]) -> None:
+    listed = list(files)
+    description = f"{len(files)} files handled by this ingest run."
+    if len(listed) > ARTIFACT_LISTS_EVERY_FILE_UP_TO:
+        listed = [f for f in files if f.status != "accepted" or f.errors or f.warnings]
+        description += (
+            f" Listed: the {len(listed)} needing attention; every file's fate is in the "
+            "warehouse's `submissions` view."
+        )
+    create_table_artifact(
+        key="ingest-summary", table=[asdict(f) for f in listed], description=description
+    )
+
+
+@task(cache_policy=NO_CACHE)
+def publish_summary(
+    records: Sequence[SubmissionRecord],
+    already_processed: Sequence[ReceivedFile],
+    submission_ids: dict[int, int],
+) -> list[FileSummary]:
+    """One line per file, published as the run's `ingest-summary` artifact."""
+    files = summarise(records, already_processed, submission_ids)
+    if files:
+        _summary_artifact(files)
+    return files

@@ -1,0 +1,114 @@
+"""The ingest flow's steps from the landing area to the warehouse, each a task.
+
+Each task is a thin call of the functions doing the work, so each step is tested without
+Prefect. Retries only on tasks touching storage or the database. Inputs are large
+(workbook bytes, frames), so no task caches on its inputs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import polars as pl
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from config.settings import Settings
+from connectors.isolation import extract_many
+from domain.records import LandedFile, ReceivedFile, SubmissionRecord
+from domain.workbook import WorkbookContent
+from intake.landed import settled_returns
+from intake.outcome import submission_records
+from intake.received import Archiving, receive_batch
+from intake.triage import Triage, triage
+from schemas.validate_batch import RETURN_LAYOUTS, TemplateBatch, validate_by_template
+from transforms.run_facts import run_fact_rows
+from warehouse.engine import cached_warehouse
+from warehouse.load import known_files, load_submissions
+from warehouse.migrate import upgrade
+from warehouse.register import all_register_versions
+
+# Storage and database are the outside world: worth retrying, with growing delays.
+STORAGE_DELAYS: list[float] = [1, 3, 9]
+DATABASE_DELAYS: list[float] = [1, 3, 9]
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)
+def prepare_warehouse(warehouse_url: str) -> None:
+    upgrade(cached_warehouse(warehouse_url))
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
+def find_returns(
+    locations: Sequence[str], quiet_seconds: float, timeout: float
+) -> tuple[list[LandedFile], list[LandedFile]]:
+    return settled_returns(locations, quiet_seconds, timeout)
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
+def receive_files(
+    landed: Sequence[LandedFile], archive_url: str, received_at: dt.datetime | None, workers: int
+) -> tuple[list[ReceivedFile], Archiving]:
+    """Every file's bytes and fingerprint; its archive copy is written in the background."""
+    return receive_batch(landed, archive_url, received_at, workers)
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
+def confirm_archived(archiving: Archiving) -> None:
+    """Every received file is in the archive before anything about it is recorded."""
+    archiving.confirm()
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)
+def sort_received(received: Sequence[ReceivedFile], warehouse_url: str) -> Triage:
+    known = known_files(cached_warehouse(warehouse_url), [r.sha256 for r in received])
+    return triage(received, known)
+
+
+@task(cache_policy=NO_CACHE)
+def read_returns(new: Sequence[ReceivedFile], settings: Settings) -> list[WorkbookContent]:
+    return extract_many(
+        [item.data for item in new],
+        RETURN_LAYOUTS,
+        settings.max_file_bytes,
+        settings.max_expanded_bytes,
+        settings.reader_processes,
+    )
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)
+def read_register(warehouse_url: str) -> pl.DataFrame:
+    """Every version of the register: third-sector returns are checked against it."""
+    return all_register_versions(cached_warehouse(warehouse_url))
+
+
+@task(cache_policy=NO_CACHE)
+def validate_returns(
+    new: Sequence[ReceivedFile], contents: Sequence[WorkbookContent], register: pl.DataFrame
+) -> list[TemplateBatch]:
+    return validate_by_template(new, contents, register)
+
+
+@task(cache_policy=NO_CACHE)
+def make_fact_rows(batches: Sequence[TemplateBatch]) -> dict[str, pl.DataFrame]:
+    """The accepted returns' fact rows, by fact table."""
+    return run_fact_rows(batches)
+
+
+@task(cache_policy=NO_CACHE)
+def record_outcomes(
+    sorted_files: Triage, contents: Sequence[WorkbookContent], batches: Sequence[TemplateBatch]
+) -> list[SubmissionRecord]:
+    """Every file's status and capped issues, as the submission records to load."""
+    return submission_records(sorted_files, contents, batches)
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)
+def load_warehouse(
+    records: Sequence[SubmissionRecord],
+    facts: dict[str, pl.DataFrame],
+    warehouse_url: str,
+    chunk_size: int,
+) -> dict[int, int]:
+    return load_submissions(cached_warehouse(warehouse_url), records, facts, chunk_size)

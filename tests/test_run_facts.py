@@ -1,0 +1,51 @@
+"""The fact rows of a run's accepted returns, tied to their received files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from schemas.validate_batch import validate_by_template
+from tests.builders import valid_return
+from tests.received_builders import board_bytes, read, received, tsr_bytes
+from tests.tsr_builders import CHARITY, register_frame, valid_tsr
+from transforms.run_facts import run_fact_rows
+
+LOTHIAN, BORDERS, FIFE = "S08000024", "S08000016", "S08000029"
+
+
+def test_fact_rows_carry_the_received_files_key(tmp_path: Path) -> None:
+    """Each template's accepted returns give rows in its fact tables, `return_index`
+    holding the received file's key; a rejected return gives none."""
+    new = [
+        received(2, board_bytes(tmp_path, valid_return(FIFE)), FIFE),
+        received(5, board_bytes(tmp_path, valid_return(LOTHIAN)), BORDERS),  # rejected
+        received(8, tsr_bytes(tmp_path, valid_tsr()), CHARITY),
+    ]
+
+    facts = run_fact_rows(validate_by_template(new, read(new), register_frame()))
+
+    assert set(facts) == {
+        "fact_staffing",
+        "fact_activity",
+        "fact_finance",
+        "fact_ts_activity",
+        "fact_ts_outcome",
+        "fact_ts_finance",
+    }
+    assert set(facts["fact_staffing"]["return_index"]) == {2}
+    assert facts["fact_staffing"]["board_code"].unique().to_list() == [FIFE]
+    assert set(facts["fact_ts_finance"]["return_index"]) == {8}
+    assert facts["fact_ts_finance"]["charity_number"].to_list() == [CHARITY]
+
+
+def test_only_the_tables_of_templates_in_the_run_are_given(tmp_path: Path) -> None:
+    new = [received(0, tsr_bytes(tmp_path, valid_tsr()), CHARITY)]
+
+    facts = run_fact_rows(validate_by_template(new, read(new), register_frame()))
+
+    assert set(facts) == {"fact_ts_activity", "fact_ts_outcome", "fact_ts_finance"}
+    assert facts["fact_ts_activity"].height == 2
+
+
+def test_no_batches_give_no_rows() -> None:
+    assert run_fact_rows([]) == {}
