@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         "needing more is rejected as unreadable; the rest of the batch is read as usual.",
     )
     load_chunk_size: int = Field(500, description="Returns written per transaction.")
+    claim_lease_seconds: float = Field(
+        1800.0,
+        description="How long a run's claim on a file lasts: a file claimed by a run that "
+        "died on another machine is taken again after this (on this machine, at once).",
+    )
     arrival_time: AwareDatetime | None = Field(
         None,
         description="Record files as received at this time instead of now: for loading "

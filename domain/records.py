@@ -17,7 +17,7 @@ from domain.issues import Issue
 # file's `key` within its batch.
 RETURN_INDEX: Final = "return_index"
 
-SubmissionStatus = Literal["accepted", "rejected", "duplicate"]
+SubmissionStatus = Literal["accepted", "rejected", "superseded", "duplicate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +67,8 @@ class SubmissionRecord:
     completed_by: str | None = None
     contact_email: str | None = None
     feedback_url: str | None = None
+    # Its annotated copy is owed until written: what a run still owes is found and finished.
+    annotation_owed: bool = False
     # For feedback reports only (the warehouse has the board and register dimensions).
     reporter_name: str | None = None
     issues: list[Issue] = field(default_factory=list)

@@ -77,6 +77,11 @@ def annotate_workbook(
         return None
 
 
+def can_be_annotated(file_name: str) -> bool:
+    """Whether a return's format can be marked up at all (.ods returns get the HTML only)."""
+    return PurePath(file_name.strip()).suffix.lower() in ANNOTATABLE_SUFFIXES
+
+
 def annotate_job(job: tuple[bytes, str, Sequence[Issue]]) -> bytes | None:
     """`annotate_workbook` on one (workbook, file name, issues): picklable for a pool."""
     workbook, file_name, issues = job

@@ -9,6 +9,7 @@ never overwrite each other's feedback.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Sequence
 from pathlib import PurePosixPath, PureWindowsPath
@@ -62,6 +63,11 @@ def write_feedback_files(
 def write_html_report(feedback_url: str, subject: FeedbackSubject, issues: Sequence[Issue]) -> str:
     """The HTML report, written where the reporter will find it; returns its location."""
     return _write(feedback_url, subject, ".html", render_html_report(subject, issues).encode())
+
+
+def report_root(report_url: str) -> str:
+    """The feedback root an HTML report was written under (its folder's parent)."""
+    return posixpath.dirname(posixpath.dirname(report_url))
 
 
 def write_annotated_copy(

@@ -11,16 +11,22 @@ from typing import TypeVar, cast
 from prefect import flow
 from prefect.utilities.annotations import quote
 
+from config.faults import checkpoint
 from config.settings import Settings
 from connectors.isolation import warm_reader_pool
+from domain.records import ReceivedFile
 from domain.register import empty_register
 from flows.report_tasks import (
+    finish_owed_copies,
     make_annotated_copies,
     publish_summary,
+    record_annotated_copies,
     write_annotated_copies,
     write_html_reports,
+    write_refused_reports,
 )
 from flows.tasks import (
+    claim_files,
     confirm_archived,
     find_returns,
     load_warehouse,
@@ -33,7 +39,10 @@ from flows.tasks import (
     sort_received,
     validate_returns,
 )
+from intake.received import Archiving
 from intake.summary import FileSummary
+from warehouse.claims import Claimant, release_claims
+from warehouse.engine import cached_warehouse
 
 T = TypeVar("T")
 
@@ -67,20 +76,44 @@ class IngestResult:
 
 @flow(name="ingest-returns", log_prints=False)
 def ingest_returns(locations: list[str], settings: Settings | None = None) -> IngestResult:
-    """Validate and load every settled file under `locations`; report every file's fate."""
+    """Validate and load every settled file under `locations`; report every file's fate.
+
+    Each file is claimed in the warehouse first, so that any number of runs at once
+    record and load it once; a run that fails gives its unrecorded claims back.
+    """
     settings = settings or Settings()
     workers = settings.reader_processes
-    warm_reader_pool(workers)
-    prepare_warehouse(settings.warehouse_url)
+    warm_reader_pool(workers, settings.reader_memory_mb)
+    url = settings.warehouse_url
+    prepare_warehouse(url)
     landed, still_changing = find_returns(
         locations, settings.settle_seconds, settings.settle_timeout_seconds
     )
     received, archiving = receive_files(
         data(landed), settings.archive_url, settings.arrival_time, workers
     )
-    sorted_files = sort_received(data(received), settings.warehouse_url)
+    checkpoint("after_receive")
+    claimant = Claimant.for_this_process()
+    try:
+        files = _ingest_claimed(received, archiving, claimant, settings)
+    except BaseException:
+        release_claims(cached_warehouse(url), claimant)
+        raise
+    return IngestResult(files=files, still_changing=[f.url for f in still_changing])
+
+
+def _ingest_claimed(
+    received: list[ReceivedFile], archiving: Archiving, claimant: Claimant, settings: Settings
+) -> list[FileSummary]:
+    """The flow's steps from claiming the received files to the run's summary."""
+    url, workers = settings.warehouse_url, settings.reader_processes
+    claimed, recorded, elsewhere = claim_files(
+        data(received), url, claimant, settings.claim_lease_seconds
+    )
+    sorted_files = sort_received(data(claimed), url)
     contents = read_returns(data(sorted_files.new), settings)
-    register = read_register(settings.warehouse_url) if sorted_files.new else empty_register()
+    checkpoint("after_read")
+    register = read_register(url) if sorted_files.new else empty_register()
     batches = validate_returns(data(sorted_files.new), data(contents), data(register))
     facts = make_fact_rows(data(batches))
     records = record_outcomes(data(sorted_files), data(contents), data(batches))
@@ -89,11 +122,19 @@ def ingest_returns(locations: list[str], settings: Settings | None = None) -> In
     # warehouse loads; the warehouse records only the HTML report.
     copies = make_annotated_copies.submit(data(records), data(received), workers)
     places = write_html_reports(data(records), data(received), settings.feedback_url)
-    submission_ids = load_warehouse(
-        data(records), data(facts), settings.warehouse_url, settings.load_chunk_size
+    checkpoint("after_html_reports")
+    loaded = load_warehouse(
+        data(records), data(facts), url, settings.load_chunk_size, claimant.token
     )
-    write_annotated_copies(data(copies), data(places))
-    files = publish_summary(
-        data(records), data(sorted_files.already_processed), data(submission_ids)
+    if loaded.refused:
+        write_refused_reports(data(loaded.refused), data(received), settings.feedback_url)
+    checkpoint("before_annotated_copies")
+    written = write_annotated_copies(data(copies), data(places), data(records), data(loaded.ids))
+    record_annotated_copies(data(written), url)
+    finish_owed_copies(url, workers)
+    return publish_summary(
+        data(records),
+        data([*sorted_files.already_processed, *recorded]),
+        data(loaded),
+        data(elsewhere),
     )
-    return IngestResult(files=files, still_changing=[f.url for f in still_changing])

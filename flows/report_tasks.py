@@ -15,15 +15,20 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 
+from config.faults import checkpoint
+from connectors.archive import read_bytes
 from connectors.isolation import map_isolated
 from domain.records import ReceivedFile, SubmissionRecord
 from domain.reference import BOARDS
-from feedback.annotate import annotate_job
+from feedback.annotate import annotate_job, can_be_annotated
 from feedback.subject import FeedbackSubject
-from feedback.writer import write_annotated_copy, write_html_report
-from flows.tasks import STORAGE_DELAYS
+from feedback.writer import report_root, write_annotated_copy, write_html_report
+from flows.tasks import DATABASE_DELAYS, STORAGE_DELAYS
 from intake.outcome import needing_feedback
 from intake.summary import FileSummary, feedback_root_for, summarise
+from warehouse.engine import cached_warehouse
+from warehouse.load import LoadResult
+from warehouse.owed_feedback import OwedCopy, owed_copies, record_copies
 
 # Annotating one return's copy takes tens of milliseconds; past this it is abandoned.
 ANNOTATE_SECONDS = 60.0
@@ -85,17 +90,77 @@ def write_html_reports(
         subject = _subject(record)
         root = feedback_url or feedback_root_for(by_key[record.key].landed.landing_root)
         record.feedback_url = write_html_report(root, subject, record.issues)
+        # Owed until written, so that a run interrupted before then is finished by the next.
+        record.annotation_owed = can_be_annotated(record.file_name)
         places.append((root, subject))
     return places
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
-def write_annotated_copies(
-    copies: PrefectFuture[list[bytes | None]], places: Sequence[FeedbackPlace]
+def write_refused_reports(
+    refused: Sequence[SubmissionRecord], received: Sequence[ReceivedFile], feedback_url: str | None
 ) -> None:
-    """Each annotated copy beside its HTML report, once the pool has made them all."""
-    for (root, subject), copy in zip(places, copies.result(), strict=True):
-        write_annotated_copy(root, subject, copy)
+    """The report, anew, of each return the warehouse would not store (now rejected)."""
+    write_html_reports.fn(refused, received, feedback_url)
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
+def write_annotated_copies(
+    copies: PrefectFuture[list[bytes | None]],
+    places: Sequence[FeedbackPlace],
+    records: Sequence[SubmissionRecord],
+    submission_ids: dict[int, int],
+) -> dict[int, str | None]:
+    """Each annotated copy beside its HTML report, once the pool has made them all; where
+    each went (None: no copy could be made), by submission id."""
+    owed = needing_feedback(records)
+    written: dict[int, str | None] = {}
+    for (root, subject), copy, record in zip(places, copies.result(), owed, strict=True):
+        url = write_annotated_copy(root, subject, copy)
+        checkpoint("after_annotated_copy")
+        if record.key in submission_ids:
+            written[submission_ids[record.key]] = url
+    return written
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)
+def record_annotated_copies(written: dict[int, str | None], warehouse_url: str) -> None:
+    """The copies written are no longer owed."""
+    record_copies(cached_warehouse(warehouse_url), written)
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
+def finish_owed_copies(warehouse_url: str, workers: int) -> int:
+    """The annotated copies earlier, interrupted runs still owe, written now; how many."""
+    engine = cached_warehouse(warehouse_url)
+    owed = owed_copies(engine)
+    if not owed:
+        return 0
+    jobs = [(read_bytes(o.archive_url), o.file_name, o.issues) for o in owed]
+    copies = map_isolated(jobs, annotate_job, workers, ANNOTATE_SECONDS, _no_copy)
+    written: dict[int, str | None] = {}
+    for item, copy in zip(owed, copies, strict=True):
+        written[item.submission_id] = (
+            write_annotated_copy(report_root(item.feedback_url), _owed_subject(item), copy)
+            if item.feedback_url
+            else None
+        )
+    record_copies(engine, written)
+    return len(written)
+
+
+def _owed_subject(owed: OwedCopy) -> FeedbackSubject:
+    return FeedbackSubject(
+        reporter_code=owed.reporter_code,
+        reporter_name=BOARDS.get(owed.reporter_code or ""),
+        file_name=owed.file_name,
+        sha256=owed.sha256,
+        received_at=owed.received_at,
+        status=owed.status if owed.status == "rejected" else "accepted",
+        template=owed.template,
+        financial_year=owed.financial_year,
+        quarter=owed.quarter,
+    )
 
 
 def _summary_artifact(files: Sequence[FileSummary]) -> None:
@@ -116,10 +181,11 @@ def _summary_artifact(files: Sequence[FileSummary]) -> None:
 def publish_summary(
     records: Sequence[SubmissionRecord],
     already_processed: Sequence[ReceivedFile],
-    submission_ids: dict[int, int],
+    loaded: LoadResult,
+    taken_elsewhere: Sequence[ReceivedFile],
 ) -> list[FileSummary]:
     """One line per file, published as the run's `ingest-summary` artifact."""
-    files = summarise(records, already_processed, submission_ids)
+    files = summarise(records, already_processed, loaded.ids, loaded.statuses, taken_elsewhere)
     if files:
         _summary_artifact(files)
     return files

@@ -18,14 +18,16 @@ from config.settings import Settings
 from connectors.isolation import extract_many
 from domain.records import LandedFile, ReceivedFile, SubmissionRecord
 from domain.workbook import WorkbookContent
+from intake.claimed import split_by_claims
 from intake.landed import settled_returns
 from intake.outcome import submission_records
 from intake.received import Archiving, receive_batch
 from intake.triage import Triage, triage
 from schemas.validate_batch import RETURN_LAYOUTS, TemplateBatch, validate_by_template
 from transforms.run_facts import run_fact_rows
+from warehouse.claims import Claimant, claim
 from warehouse.engine import cached_warehouse
-from warehouse.load import known_files, load_submissions
+from warehouse.load import LoadResult, known_files, load_submissions
 from warehouse.migrate import upgrade
 from warehouse.register import all_register_versions
 
@@ -58,6 +60,23 @@ def receive_files(
 def confirm_archived(archiving: Archiving) -> None:
     """Every received file is in the archive before anything about it is recorded."""
     archiving.confirm()
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)
+def claim_files(
+    received: Sequence[ReceivedFile], warehouse_url: str, claimant: Claimant, lease_seconds: float
+) -> tuple[list[ReceivedFile], list[ReceivedFile], list[ReceivedFile]]:
+    """Claim every received file for this run: (claimed, recorded already, taken by another
+    run). Only claimed files are read and recorded (`warehouse.claims`)."""
+    return split_by_claims(
+        received,
+        claim(
+            cached_warehouse(warehouse_url),
+            [(item.landed.url, item.sha256) for item in received],
+            claimant,
+            lease_seconds,
+        ),
+    )
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)
@@ -110,5 +129,8 @@ def load_warehouse(
     facts: dict[str, pl.DataFrame],
     warehouse_url: str,
     chunk_size: int,
-) -> dict[int, int]:
-    return load_submissions(cached_warehouse(warehouse_url), records, facts, chunk_size)
+    claim_token: str,
+) -> LoadResult:
+    return load_submissions(
+        cached_warehouse(warehouse_url), records, facts, chunk_size, claim_token
+    )

@@ -28,16 +28,24 @@ def feedback_root_for(landing_root: str) -> str:
     return f"{protocol}{separator}{joined}" if separator else joined
 
 
+TAKEN_ELSEWHERE = "taken by another run"
+
+
 def summarise(
     records: Sequence[SubmissionRecord],
     already_processed: Sequence[ReceivedFile],
     submission_ids: Mapping[int, int],
+    statuses: Mapping[int, str] | None = None,
+    taken_elsewhere: Sequence[ReceivedFile] = (),
 ) -> list[FileSummary]:
+    """One line per file: its record's fate as the warehouse recorded it (`statuses`, by
+    key, where loading decided otherwise), then the files passed over."""
+    statuses = statuses or {}
     rows = [
         FileSummary(
             file=record.origin_path,
             reporter_code=record.reporter_code,
-            status=record.status,
+            status=statuses.get(record.key, record.status),
             errors=sum(i.is_error for i in record.issues),
             warnings=sum(not i.is_error for i in record.issues),
             feedback=record.feedback_url,
@@ -50,5 +58,9 @@ def summarise(
             item.landed.url, item.landed.reporter_code, "already processed", 0, 0, None, None
         )
         for item in already_processed
+    ]
+    rows += [
+        FileSummary(item.landed.url, item.landed.reporter_code, TAKEN_ELSEWHERE, 0, 0, None, None)
+        for item in taken_elsewhere
     ]
     return rows

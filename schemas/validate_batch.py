@@ -14,7 +14,7 @@ from typing import Final
 
 import polars as pl
 
-from domain.issues import Issue
+from domain.issues import Issue, file_problem
 from domain.layouts import BQR, TSR, TemplateLayout
 from domain.records import ReceivedFile
 from domain.reference import BQR_TEMPLATE_NAME, TSR_TEMPLATE_NAME
@@ -79,6 +79,12 @@ class TemplateBatch:
         return [position for position in range(len(self.keys)) if self.is_accepted(position)]
 
 
+UNCHECKABLE: Final = (
+    "The return could not be checked: something in it stopped the checks. The PIMH data "
+    "team has been told. Save it again from the return template and resend it."
+)
+
+
 def validate_by_template(
     new: Sequence[ReceivedFile], contents: Sequence[WorkbookContent], register: pl.DataFrame
 ) -> list[TemplateBatch]:
@@ -87,6 +93,10 @@ def validate_by_template(
     `contents` are the reader's results for `new`, in the same order; `register` holds
     every version of the register of funded organisations. Unreadable workbooks and
     unknown templates have nothing to validate and are left out.
+
+    No return stops another: should a batch fail, each return is validated alone, and one
+    that fails even alone is given a file-level problem in its content (so it is recorded
+    as rejected, as an unreadable file is) and the rest are validated without it.
     """
     batches = []
     for name, layout in RETURN_LAYOUTS.items():
@@ -97,9 +107,37 @@ def validate_by_template(
         ]
         if not pairs:
             continue
-        returns = [ReturnInput(item.landed.reporter_code, content) for item, content in pairs]
-        validated = _VALIDATORS[layout.code](returns, register)
+        validate = _VALIDATORS[layout.code]
+        try:
+            validated = validate([_input(pair) for pair in pairs], register)
+        except Exception:  # one return's oddity must not cost the others their checks
+            pairs = [pair for pair in pairs if _checkable(validate, pair, register)]
+            if not pairs:
+                continue
+            validated = validate([_input(pair) for pair in pairs], register)
         batches.append(
-            TemplateBatch(layout.code, [item.key for item, _ in pairs], returns, validated)
+            TemplateBatch(
+                layout.code,
+                [item.key for item, _ in pairs],
+                [_input(pair) for pair in pairs],
+                validated,
+            )
         )
     return batches
+
+
+def _input(pair: tuple[ReceivedFile, WorkbookContent]) -> ReturnInput:
+    item, content = pair
+    return ReturnInput(item.landed.reporter_code, content)
+
+
+def _checkable(
+    validate: Validator, pair: tuple[ReceivedFile, WorkbookContent], register: pl.DataFrame
+) -> bool:
+    """Whether the return can be validated on its own; if not, it says so in its content."""
+    try:
+        validate([_input(pair)], register)
+    except Exception:  # whatever it is, it is this return's
+        pair[1].issues.append(file_problem(UNCHECKABLE))
+        return False
+    return True

@@ -132,6 +132,7 @@ INGEST_STEPS = [
     "prepare_warehouse",
     "find_returns",
     "receive_files",
+    "claim_files",
     "sort_received",
     "read_returns",
     "read_register",
@@ -143,6 +144,8 @@ INGEST_STEPS = [
     "write_html_reports",
     "load_warehouse",
     "write_annotated_copies",
+    "record_annotated_copies",
+    "finish_owed_copies",
     "publish_summary",
 ]
 

@@ -65,9 +65,13 @@ def test_feedback_is_written_for_the_return_with_problems_only(tmp_path: Path) -
 
     copies = make_annotated_copies.fn(records, sorted_files.new, 0)
     places = write_html_reports.fn(records, sorted_files.new, str(feedback))
-    write_annotated_copies.fn(_Made(copies), places)
+    written_by_id = write_annotated_copies.fn(_Made(copies), places, records, {1: 41, 0: 40})
 
     clean, warned = records
+    assert warned.annotation_owed
+    assert not clean.annotation_owed
+    assert list(written_by_id) == [41]
+    assert str(written_by_id[41]).endswith("-annotated.xlsx")
     assert clean.feedback_url is None
     assert warned.feedback_url is not None
     assert Path(warned.feedback_url).read_text().lower().count("staffing!d5") >= 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 import polars as pl
 import pytest
@@ -12,10 +12,12 @@ from sqlalchemy import Engine, insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from domain.issues import Issue
-from domain.records import RETURN_INDEX, SubmissionRecord
+from domain.records import RETURN_INDEX
 from tests.queries import columns, query
+from tests.warehouse_builders import facts as _facts
+from tests.warehouse_builders import record as _record
 from warehouse.engine import open_warehouse
-from warehouse.load import load_submissions
+from warehouse.load import UNSTORABLE, load_submissions
 from warehouse.migrate import upgrade
 from warehouse.tables import metadata, received_file, submission
 from warehouse.views.catalogue import ALL_VIEWS
@@ -60,109 +62,6 @@ def engine(warehouse_url: str) -> Iterator[Engine]:
 
 def _url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
-
-
-# Records and fact rows as the flow hands them to the loader.
-
-RECEIVED_AT = dt.datetime(2022, 7, 20, 9, 30, 15, 123456, tzinfo=dt.UTC)
-
-
-def _record(
-    key: int,
-    board: str,
-    status: str = "accepted",
-    quarter: str = "Q1",
-    issues: Sequence[Issue] = (),
-) -> SubmissionRecord:
-    sha256 = hashlib.sha256(f"{key}:{board}:{quarter}:{status}".encode()).hexdigest()
-    return SubmissionRecord(
-        key=key,
-        sha256=sha256,
-        size_bytes=1000 + key,
-        archive_url=f"archive/{sha256[:2]}/{sha256}.xlsx",
-        file_name=f"return {key}.xlsx",
-        origin_path=f"landing/{board}/return {key}.xlsx",
-        received_at=RECEIVED_AT + dt.timedelta(seconds=key),
-        status=status,  # type: ignore[arg-type]
-        template="BQR",
-        template_version="1",
-        reporter_code=board,
-        financial_year="2022-23",
-        quarter=quarter,
-        completed_by="A. Manager",
-        contact_email="a.manager@example.org",
-        issues=list(issues),
-    )
-
-
-def _facts(returns: Sequence[SubmissionRecord]) -> dict[str, pl.DataFrame]:
-    """Two services per return on every sheet, keyed by `return_index` like the flow's facts."""
-    staffing, activity, finance = [], [], []
-    for record in returns:
-        period = {
-            RETURN_INDEX: record.key,
-            "board_code": record.reporter_code,
-            "financial_year": record.financial_year,
-            "quarter": record.quarter,
-        }
-        for row, service in enumerate(("CPMHT", "IMH"), start=5):
-            staffing.append(
-                {
-                    **period,
-                    "service_code": service,
-                    "staff_group": "Psychology",
-                    "funded_wte": 2.0,
-                    "in_post_wte": 1.5,
-                    "vacant_wte": 0.5,
-                    "is_vacant_derived": True,
-                    "source_row": row,
-                }
-            )
-            activity.append(
-                {
-                    **period,
-                    "service_code": service,
-                    "referrals_received": 10,
-                    "referrals_accepted": 8,
-                    "first_assessments": 7,
-                    "open_caseload": 30,
-                    "discharges": 4,
-                    "waiting_over_12_weeks": 0,
-                    "admissions": None,
-                    "occupied_bed_days": None,
-                    "available_bed_days": None,
-                    "source_row": row,
-                }
-            )
-            finance.append(
-                {
-                    **period,
-                    "service_code": service,
-                    "allocation_gbp": 1000.5,
-                    "spend_gbp": 250.25,
-                    "forecast_gbp": 990.0,
-                    "source_row": row,
-                }
-            )
-    counts = dict.fromkeys(
-        (
-            "referrals_received",
-            "referrals_accepted",
-            "first_assessments",
-            "open_caseload",
-            "discharges",
-            "waiting_over_12_weeks",
-            "admissions",
-            "occupied_bed_days",
-            "available_bed_days",
-        ),
-        pl.Int64,
-    )
-    return {
-        "fact_staffing": pl.DataFrame(staffing),
-        "fact_activity": pl.DataFrame(activity, schema_overrides=counts),
-        "fact_finance": pl.DataFrame(finance),
-    }
 
 
 def _counts(url: str) -> dict[str, object]:
@@ -239,7 +138,7 @@ def test_load_writes_submissions_issues_and_facts(engine: Engine) -> None:
     rejected = _record(1, BORDERS, status="rejected", issues=[error])
     url = _url(engine)
 
-    ids = load_submissions(engine, [accepted, rejected], _facts([accepted]))
+    ids = load_submissions(engine, [accepted, rejected], _facts([accepted])).ids
 
     assert sorted(ids) == [0, 1]
     assert query(
@@ -297,11 +196,14 @@ def test_load_writes_submissions_issues_and_facts(engine: Engine) -> None:
     )
 
 
-def test_a_chunk_that_fails_part_way_loads_every_other_return(engine: Engine) -> None:
-    """A return whose rows break a constraint leaves no trace; the rest of its chunk loads.
+def test_a_return_the_warehouse_refuses_is_recorded_rejected_and_its_chunk_loads(
+    engine: Engine,
+) -> None:
+    """A return whose rows break a constraint leaves none of its figures; the rest of its
+    chunk loads, and it is recorded as rejected with a file-level problem, not left out.
 
-    The chunk is retried one return per transaction, every return is tried, and the failure
-    is still raised so that the run does not pass for a complete one.
+    The chunk is retried one return per transaction, every return is tried, and nothing is
+    raised: the run goes on with the rest (before, it failed and every rerun failed again).
     """
     first, broken, last = _record(0, LOTHIAN), _record(1, BORDERS), _record(2, FIFE)
     facts = _facts([first, broken, last])
@@ -310,28 +212,33 @@ def test_a_chunk_that_fails_part_way_loads_every_other_return(engine: Engine) ->
     facts["fact_finance"] = pl.concat([facts["fact_finance"], duplicate_row])
     url = _url(engine)
 
-    with pytest.raises(IntegrityError):
-        load_submissions(engine, [first, broken, last], facts, chunk_size=10)
+    loaded = load_submissions(engine, [first, broken, last], facts, chunk_size=10)
 
-    assert query(url, "SELECT reporter_code FROM submission ORDER BY reporter_code") == [
-        (LOTHIAN,),
-        (FIFE,),
-    ]
-    assert query(url, "SELECT sha256 FROM received_file WHERE sha256 = :s", s=broken.sha256) == []
+    assert sorted(loaded.ids) == [0, 1, 2]
+    assert [r.key for r in loaded.refused] == [1]
+    assert query(
+        url, "SELECT reporter_code, status, error_count FROM submission ORDER BY reporter_code"
+    ) == [(BORDERS, "rejected", 1), (LOTHIAN, "accepted", 0), (FIFE, "accepted", 0)]
+    assert query(
+        url,
+        "SELECT severity, sheet, cell, message FROM validation_issue WHERE submission_id = :i",
+        i=loaded.ids[1],
+    ) == [("error", None, None, UNSTORABLE)]
     for table in ("fact_staffing", "fact_activity", "fact_finance"):
         assert query(url, f"SELECT DISTINCT board_code FROM {table} ORDER BY board_code") == [
             (LOTHIAN,),
             (FIFE,),
         ]
 
-    # Once the cause is gone, loading the same records again completes the chunk.
-    ids = load_submissions(engine, [first, broken, last], _facts([first, broken, last]))
-    assert sorted(ids) == [0, 1, 2]
+    # Loading the same records again (a retried task) changes nothing.
+    again = load_submissions(engine, [first, broken, last], _facts([first, broken, last]))
+    assert again.ids == loaded.ids
     assert query(url, "SELECT COUNT(*) FROM submission") == [(3,)]
 
 
-def test_a_single_return_that_fails_leaves_nothing(engine: Engine) -> None:
-    """A one-return load that breaks a constraint raises and writes nothing at all."""
+def test_a_single_refused_return_is_recorded_without_its_figures(engine: Engine) -> None:
+    """A one-return load that breaks a constraint records the file as rejected, with the
+    file-level problem only, and writes none of its figures."""
     record = _record(0, LOTHIAN, issues=[Issue("warning", "note", "Finance", "Finance!D5")])
     facts = _facts([record])
     facts["fact_staffing"] = facts["fact_staffing"].with_columns(
@@ -339,10 +246,25 @@ def test_a_single_return_that_fails_leaves_nothing(engine: Engine) -> None:
     )
     url = _url(engine)
 
-    with pytest.raises(DBAPIError):
-        load_submissions(engine, [record], facts)
+    loaded = load_submissions(engine, [record], facts)
 
-    assert set(_counts(url).values()) == {0}
+    assert [r.status for r in loaded.refused] == ["rejected"]
+    counts = _counts(url)
+    assert counts["submission"] == 1
+    assert counts["validation_issue"] == 1
+    assert {table: n for table, n in counts.items() if table.startswith("fact_")} == dict.fromkeys(
+        [t for t in counts if t.startswith("fact_")], 0
+    )
+    assert query(url, "SELECT status, completed_by FROM submission") == [("rejected", None)]
+
+
+def test_an_unreachable_warehouse_still_fails_the_load(engine: Engine) -> None:
+    """Only a database that cannot be reached fails a load, after trying every return."""
+    record = _record(0, LOTHIAN)
+    unreachable = open_warehouse("postgresql+psycopg://nobody@127.0.0.1:1/none")
+
+    with pytest.raises(DBAPIError):
+        load_submissions(unreachable, [record], _facts([record]))
 
 
 def test_load_is_idempotent(engine: Engine) -> None:
@@ -361,7 +283,7 @@ def test_load_is_idempotent(engine: Engine) -> None:
     counts = _counts(url)
     second = load_submissions(engine, records, facts, chunk_size=2)
 
-    assert second == first
+    assert second.ids == first.ids
     assert _counts(url) == counts
     assert counts["submission"] == 3
     assert counts["validation_issue"] == 2
@@ -381,7 +303,7 @@ def test_a_later_accepted_return_in_the_same_load_supersedes_the_earlier(engine:
 
     ids = load_submissions(
         engine, [earlier, later, other_quarter], _facts([earlier, later, other_quarter])
-    )
+    ).ids
 
     assert query(url, "SELECT submission_id, status FROM submission ORDER BY submission_id") == [
         (ids[0], "superseded"),

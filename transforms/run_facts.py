@@ -12,6 +12,7 @@ from typing import Final
 
 import polars as pl
 
+from domain.issues import file_problem
 from domain.layouts import BQR, TSR
 from domain.records import RETURN_INDEX
 from schemas.batch import ValidatedBatch
@@ -25,6 +26,29 @@ Shaper = Callable[[ValidatedBatch, Collection[int]], dict[str, pl.DataFrame]]
 _SHAPERS: Final[dict[str, Shaper]] = {BQR.code: board_facts, TSR.code: third_sector_facts}
 
 
+UNSHAPEABLE: Final = (
+    "The return's figures could not be prepared for the warehouse, so it was not loaded. "
+    "The PIMH data team has been told. Check the return for unusual values and send it "
+    "again, or contact the data team."
+)
+
+
+def _shape(batch: TemplateBatch) -> dict[str, pl.DataFrame]:
+    """The batch's fact rows; should that fail, each accepted return's alone, and one that
+    fails alone is rejected with a file-level problem (added to the batch's issues, so its
+    submission record says so) while the rest are shaped without it."""
+    shaper = _SHAPERS[batch.template]
+    try:
+        return shaper(batch.validated, batch.accepted)
+    except Exception:  # one return's oddity must not cost the others their loading
+        for position in batch.accepted:
+            try:
+                shaper(batch.validated, [position])
+            except Exception:  # whatever it is, it is this return's
+                batch.validated.issues[position].append(file_problem(UNSHAPEABLE))
+        return shaper(batch.validated, batch.accepted)
+
+
 def run_fact_rows(batches: Sequence[TemplateBatch]) -> dict[str, pl.DataFrame]:
     """The accepted returns' rows by fact table, `return_index` holding each file's key.
 
@@ -33,7 +57,7 @@ def run_fact_rows(batches: Sequence[TemplateBatch]) -> dict[str, pl.DataFrame]:
     facts: dict[str, pl.DataFrame] = {}
     for batch in batches:
         keys = dict(enumerate(batch.keys))
-        shaped = _SHAPERS[batch.template](batch.validated, batch.accepted)
+        shaped = _shape(batch)
         facts.update(
             {
                 table: rows.with_columns(

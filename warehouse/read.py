@@ -8,12 +8,18 @@ the same even when no row matches, so the typing is done once, here.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, Date, DateTime, column, text
 from sqlalchemy.types import TypeEngine
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """A timestamp read back, in UTC: SQLite returns them without their zone (stored UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _sql_type(dtype: pl.DataType) -> TypeEngine[Any] | None:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     text,
 )
 
@@ -136,6 +137,10 @@ submission = Table(
     Column("completed_by", Text),
     Column("contact_email", Text),
     Column("feedback_url", Text),
+    # A return with problems is owed its annotated copy until the copy is written (or
+    # found impossible): what an interrupted run still owes is found here and finished.
+    Column("is_annotation_owed", Boolean, nullable=False, server_default=false()),
+    Column("annotated_url", Text),
     CheckConstraint(
         "status IN ('accepted', 'rejected', 'superseded', 'duplicate')", name="status_known"
     ),
@@ -154,6 +159,24 @@ Index(
 )
 Index("ix_submission_sha256", submission.c.sha256)
 Index("ix_submission_origin", submission.c.origin_path)
+
+file_claim = Table(
+    "file_claim",
+    metadata,
+    Column("claim_key", String(64), primary_key=True),
+    Column("origin_path", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("claim_token", String(32), nullable=False),
+    Column("claimed_by", Text, nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("submission_id", Integer, ForeignKey("submission.submission_id")),
+    comment=(
+        "One row per received file (its origin and content, hashed into claim_key) taken by "
+        "a run: the run holding it until it is recorded, and its submission once it is. Any "
+        "number of runs, watchers and workers record and load each file once."
+    ),
+)
 
 validation_issue = Table(
     "validation_issue",
