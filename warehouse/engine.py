@@ -39,7 +39,9 @@ def _sqlite_begin(connection: Connection) -> None:
 
 
 def open_warehouse(url: str) -> Engine:
-    engine = create_engine(url)
+    # A server's connections can go away (a restart, an outage): each is checked as it is
+    # taken from the pool, so a retry after an outage gets a live one.
+    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
