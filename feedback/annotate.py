@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
+from connectors.sniff import unpacked_size
 from domain.issues import Issue
 from feedback.annotate_xml import Marking, annotate_xml, clean_text, feedback_sheet_title
 from feedback.html_report import shorten
@@ -63,10 +64,11 @@ def annotate_workbook(
     if suffix not in ANNOTATABLE_SUFFIXES or len(workbook) > max_bytes:
         return None
     try:
-        if _unpacked_size(workbook) > max_bytes * MAX_UNPACK_RATIO:
-            return None
-        if _unpacked_size(workbook, "xl/worksheets/") > max_sheet_bytes:
-            return None
+        with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+            if unpacked_size(archive) > max_bytes * MAX_UNPACK_RATIO:
+                return None
+            if unpacked_size(archive, "xl/worksheets/") > max_sheet_bytes:
+                return None
         marking = _marking(issues)
         fast = annotate_xml(workbook, marking)
         if fast is not None:
@@ -81,12 +83,6 @@ def annotate_job(job: tuple[bytes, str, Sequence[Issue]]) -> bytes | None:
     """`annotate_workbook` on one (workbook, file name, issues): picklable for a pool."""
     workbook, file_name, issues = job
     return annotate_workbook(workbook, file_name, issues)
-
-
-def _unpacked_size(workbook: bytes, prefix: str = "") -> int:
-    """Declared unpacked size; zipfile never inflates a member past its declared size."""
-    with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
-        return sum(m.file_size for m in archive.infolist() if m.filename.startswith(prefix))
 
 
 def _annotate(workbook: bytes, keep_vba: bool, marking: Marking) -> bytes:
