@@ -20,17 +20,16 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 from xml.sax.saxutils import escape
 
 from lxml import etree
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from domain.cells import CellLocation
 from domain.issues import Issue
 from feedback.html_report import shorten
+from feedback.marking import Marking, clean_text, feedback_sheet_title
 from feedback.subject import locate, sheet_key, where
 
 MAIN: Final = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -54,28 +53,6 @@ _HYPERLINK_RGB: Final = "FF0563C1"
 
 def _m(tag: str) -> str:
     return f"{{{MAIN}}}{tag}"
-
-
-@dataclass(frozen=True, slots=True)
-class Marking:
-    """What the annotated copy shows, worked out once by `feedback.annotate` for either
-    writer: the problems on each cell, the sheets whose tabs are coloured, and the
-    Feedback sheet's text."""
-
-    # (sheet key, coordinate) -> the problems there, in reading order
-    cells: dict[tuple[str, str], list[Issue]]
-    # sheet key -> whether any problem on the sheet is an error
-    tabs: dict[str, bool]
-    issues: Sequence[Issue]
-    comment: Callable[[Sequence[Issue]], str]
-    fill: Callable[[Sequence[Issue]], str]
-    tab_colour: Callable[[bool], str]
-    feedback_title: str
-    summary: str
-    note: str
-    headers: Sequence[str]
-    widths: Sequence[int]
-    author: str
 
 
 @dataclass(slots=True)
@@ -453,11 +430,6 @@ def _text_cell(reference: str, text: str, style: int | None = None) -> str:
     )
 
 
-def clean_text(text: str) -> str:
-    """Text safe in a cell: without the control characters XML cannot hold."""
-    return str(ILLEGAL_CHARACTERS_RE.sub("", text))
-
-
 def _column(number: int) -> str:
     return "ABCD"[number - 1]
 
@@ -551,18 +523,6 @@ def _add_feedback_sheet(  # noqa: PLR0917 - the parts a new sheet touches
         view.set("activeTab", "0")
         view.set("firstSheet", "0")
     _override(types, f"/{path}", _WORKSHEET_TYPE)
-
-
-def feedback_sheet_title(names: Iterable[str]) -> str:
-    """`Feedback`, unless the reporter already has a sheet of that name (any case).
-
-    `names` are the workbook's sheet names as `sheet_key` gives them."""
-    names = set(names)
-    title, number = "Feedback", 1
-    while sheet_key(title) in names:
-        number += 1
-        title = f"Feedback {number}"
-    return title
 
 
 def _zip(package: _Package) -> bytes:
