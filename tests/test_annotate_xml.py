@@ -151,3 +151,16 @@ def test_a_sheet_with_comments_of_its_own_goes_to_openpyxl() -> None:
     assert annotated is not None
     text = load_workbook(io.BytesIO(annotated))["Staffing"]["D2"].comment.text
     assert text.index(issue.message) < text.index("Includes bank staff.")
+
+
+def test_the_fast_copy_shows_every_line_end_as_a_line_feed() -> None:
+    """Carriage returns in a message or value read back as line feeds, as they always did
+    when the copy's XML was written as text."""
+    issue = Issue("error", "two\r\nlines\rhere", "Staffing", "Staffing!D2", "a\r\nb")
+
+    fast = annotate_xml(_openpyxl_return(), decide_marking([issue]))
+
+    assert fast is not None
+    book = load_workbook(io.BytesIO(fast))
+    assert book["Staffing"]["D2"].comment.text.endswith("Error: two\nlines\nhere")
+    assert [book["Feedback"][cell].value for cell in ("C6", "D6")] == ["a\nb", "two\nlines\nhere"]
