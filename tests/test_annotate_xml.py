@@ -20,8 +20,10 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 
 from domain.issues import Issue
-from feedback.annotate import _annotate, _marking, annotate_workbook
+from feedback.annotate import annotate_workbook
+from feedback.annotate_openpyxl import annotate_openpyxl
 from feedback.annotate_xml import annotate_xml
+from feedback.marking import decide_marking
 from return_templates import write_blank_bqr
 from samples.board_returns import Quirks, realistic_board_return
 from tests.builders import write
@@ -113,8 +115,8 @@ def test_both_writers_show_the_reporter_the_same_thing(
         "template": lambda: _template_return(tmp_path),
     }[source]()
 
-    fast = annotate_xml(workbook, _marking(issues))
-    general = _annotate(workbook, False, _marking(issues))
+    fast = annotate_xml(workbook, decide_marking(issues))
+    general = annotate_openpyxl(workbook, False, decide_marking(issues))
 
     assert fast is not None, "an ordinary workbook takes the fast path"
     assert _view(fast) == _view(general)
@@ -126,7 +128,7 @@ def test_the_fast_copy_keeps_every_part_it_does_not_need_to_touch(tmp_path: Path
     workbook = _template_return(tmp_path)
     issue = Issue("error", "Not a number.", "Finance", "Finance!B5", "x")
 
-    fast = annotate_xml(workbook, _marking([issue]))
+    fast = annotate_xml(workbook, decide_marking([issue]))
 
     assert fast is not None
     original, annotated = load_workbook(io.BytesIO(workbook)), load_workbook(io.BytesIO(fast))
@@ -144,8 +146,21 @@ def test_a_sheet_with_comments_of_its_own_goes_to_openpyxl() -> None:
     workbook = _saved(book)
     issue = ISSUE_SETS["one error"][0]
 
-    assert annotate_xml(workbook, _marking([issue])) is None
+    assert annotate_xml(workbook, decide_marking([issue])) is None
     annotated = annotate_workbook(workbook, "r.xlsx", [issue])
     assert annotated is not None
     text = load_workbook(io.BytesIO(annotated))["Staffing"]["D2"].comment.text
     assert text.index(issue.message) < text.index("Includes bank staff.")
+
+
+def test_the_fast_copy_shows_every_line_end_as_a_line_feed() -> None:
+    """Carriage returns in a message or value read back as line feeds, as they always did
+    when the copy's XML was written as text."""
+    issue = Issue("error", "two\r\nlines\rhere", "Staffing", "Staffing!D2", "a\r\nb")
+
+    fast = annotate_xml(_openpyxl_return(), decide_marking([issue]))
+
+    assert fast is not None
+    book = load_workbook(io.BytesIO(fast))
+    assert book["Staffing"]["D2"].comment.text.endswith("Error: two\nlines\nhere")
+    assert [book["Feedback"][cell].value for cell in ("C6", "D6")] == ["a\nb", "two\nlines\nhere"]

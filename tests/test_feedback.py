@@ -27,7 +27,7 @@ from feedback import (
     render_html_report,
     write_feedback,
 )
-from feedback.annotate import ERROR_FILL_RGB, WARNING_FILL_RGB
+from feedback.marking import ERROR_FILL_RGB, WARNING_FILL_RGB
 
 SHA = "0123456789abcdef" * 4
 RECEIVED = dt.datetime(2024, 5, 3, 14, 5, tzinfo=dt.UTC)

@@ -1,0 +1,209 @@
+"""An Office Open XML package (an .xlsx or .xlsm file) as its parts, for reading and editing.
+
+A workbook is a zip of XML parts tied together by `[Content_Types].xml` and relationship
+parts. Code that edits a few parts in place (the annotated copy of a return) or checks how
+a workbook is put together needs the same plumbing: the parts in their zip order, a part's
+relationships and where they point, new parts declared with their content types, and the
+package written back with every part it did not touch kept byte for byte.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import posixpath
+import zipfile
+from dataclasses import dataclass
+from typing import Final
+
+from lxml import etree
+
+# SpreadsheetML, the vocabulary of the workbook, worksheet, styles and comments parts.
+SPREADSHEET: Final = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+# Relationship ids written inside parts (`r:id`), and the types of relationships.
+RELATIONSHIPS: Final = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+# The vocabulary of the package's own parts: relationship parts and content types.
+PACKAGE_RELATIONSHIPS: Final = "http://schemas.openxmlformats.org/package/2006/relationships"
+CONTENT_TYPES: Final = "http://schemas.openxmlformats.org/package/2006/content-types"
+
+WORKSHEET_RELATIONSHIP: Final = f"{RELATIONSHIPS}/worksheet"
+COMMENTS_RELATIONSHIP: Final = f"{RELATIONSHIPS}/comments"
+VML_DRAWING_RELATIONSHIP: Final = f"{RELATIONSHIPS}/vmlDrawing"
+WORKSHEET_CONTENT_TYPE: Final = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+)
+COMMENTS_CONTENT_TYPE: Final = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+)
+VML_DRAWING_CONTENT_TYPE: Final = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+
+CONTENT_TYPES_PART: Final = "[Content_Types].xml"
+WORKBOOK_PART: Final = "xl/workbook.xml"
+
+_RELATIONSHIPS_ROOT: Final = f"{{{PACKAGE_RELATIONSHIPS}}}Relationships"
+_RELATIONSHIP: Final = f"{{{PACKAGE_RELATIONSHIPS}}}Relationship"
+_RELATIONSHIP_ID: Final = f"{{{RELATIONSHIPS}}}id"
+
+
+def spreadsheet_tag(name: str) -> str:
+    """The qualified name of a SpreadsheetML element (`row` -> `{...main}row`)."""
+    return f"{{{SPREADSHEET}}}{name}"
+
+
+class UnsupportedPackageError(Exception):
+    """The package is put together in a way the code handling it does not support."""
+
+
+@dataclass(frozen=True, slots=True)
+class SheetPart:
+    """A worksheet as the workbook lists it: its name and the part holding its cells."""
+
+    name: str
+    path: str  # inside the package, e.g. xl/worksheets/sheet2.xml
+
+
+class Package:
+    """The parts of one package; parts read through `part` are edited in place and written
+    back by `to_bytes`, every other part is copied as it came."""
+
+    def __init__(self, parts: dict[str, bytes]) -> None:
+        self._parts = parts  # in zip order
+        self._trees: dict[str, etree._Element] = {}
+        self._declared: dict[str, bool] = {}  # part -> whether it opens with <?xml ...?>
+
+    @classmethod
+    def read(cls, data: bytes) -> Package:
+        """The parts of the zip `data` (zipfile.BadZipFile when it is not one)."""
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return cls({info.filename: archive.read(info) for info in archive.infolist()})
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._parts or name in self._trees
+
+    def raw(self, name: str) -> bytes:
+        """The part's bytes as received (KeyError when the package has no such part)."""
+        return self._parts[name]
+
+    def part(self, name: str) -> etree._Element:
+        """The part's XML, parsed once; what the caller changes in it is written back."""
+        if name not in self._trees:
+            self._trees[name] = etree.fromstring(self._parts[name])
+            self._declared[name] = True
+        return self._trees[name]
+
+    def add(self, name: str, root: etree._Element, *, declaration: bool = True) -> None:
+        """A new part (see `declare`), written with an XML declaration unless told not to
+        (Office writes its legacy VML drawings without one)."""
+        self._trees[name] = root
+        self._declared[name] = declaration
+
+    def unused(self, pattern: str) -> str:
+        """The first free part name of a numbered `pattern` (`xl/comments{}.xml`)."""
+        return next(
+            pattern.format(number)
+            for number in itertools.count(1)
+            if pattern.format(number) not in self
+        )
+
+    def declare(self, name: str, content_type: str) -> None:
+        """Give a new part its content type, as every part of a package must have."""
+        etree.SubElement(
+            self.part(CONTENT_TYPES_PART),
+            f"{{{CONTENT_TYPES}}}Override",
+            PartName=f"/{name}",
+            ContentType=content_type,
+        )
+
+    def declare_extension(self, extension: str, content_type: str) -> None:
+        """Give every part named `*.extension` a content type, unless one is given already
+        (extensions match ignoring case, as the package format says)."""
+        types = self.part(CONTENT_TYPES_PART)
+        defaults = types.iter(f"{{{CONTENT_TYPES}}}Default")
+        if not any(d.get("Extension", "").lower() == extension.lower() for d in defaults):
+            etree.SubElement(
+                types, f"{{{CONTENT_TYPES}}}Default", Extension=extension, ContentType=content_type
+            )
+
+    def relationships(self, source: str) -> etree._Element:
+        """The relationships of part `source`, begun empty (and then written) if it has none."""
+        name = relationships_part(source)
+        if name not in self:
+            self.add(name, etree.Element(_RELATIONSHIPS_ROOT, nsmap={None: PACKAGE_RELATIONSHIPS}))
+        return self.part(name)
+
+    def targets(self, source: str) -> dict[str, tuple[str, str]]:
+        """Relationship id -> (relationship type, target part) for part `source`."""
+        if relationships_part(source) not in self:
+            return {}
+        return {
+            relation.get("Id", ""): (
+                relation.get("Type", ""),
+                _resolve(source, relation.get("Target", "")),
+            )
+            for relation in self.relationships(source).iter(_RELATIONSHIP)
+        }
+
+    def relate(self, source: str, kind: str, target: str) -> str:
+        """Add a relationship of type `kind` from part `source` to part `target`; its id."""
+        relations = self.relationships(source)
+        taken = {relation.get("Id") for relation in relations}
+        relation_id = next(f"rId{n}" for n in itertools.count(1) if f"rId{n}" not in taken)
+        etree.SubElement(
+            relations,
+            _RELATIONSHIP,
+            Id=relation_id,
+            Type=kind,
+            Target=posixpath.relpath(target, posixpath.dirname(source)),
+        )
+        return relation_id
+
+    def to_bytes(self) -> bytes:
+        """The package as a zip: content types first (as Office writes it), then the parts
+        in their original order, then the new parts."""
+        names = [CONTENT_TYPES_PART]
+        names += [name for name in self._parts if name != CONTENT_TYPES_PART]
+        names += [name for name in self._trees if name not in self._parts]
+        output = io.BytesIO()
+        with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in names:
+                archive.writestr(name, self._content(name))
+        return output.getvalue()
+
+    def _content(self, name: str) -> bytes:
+        tree = self._trees.get(name)
+        if tree is None:
+            return self._parts[name]
+        content: bytes
+        if self._declared[name]:
+            content = etree.tostring(tree, xml_declaration=True, encoding="UTF-8", standalone=True)
+        else:
+            content = etree.tostring(tree, xml_declaration=False, encoding="UTF-8")
+        return content
+
+
+def relationships_part(source: str) -> str:
+    """Where the relationships of part `source` live (`xl/_rels/workbook.xml.rels`)."""
+    folder, name = posixpath.split(source)
+    return posixpath.join(folder, "_rels", f"{name}.rels")
+
+
+def _resolve(source: str, target: str) -> str:
+    """The part a relationship of `source` points at: targets are relative to the source's
+    folder unless they start at the package root."""
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+
+
+def worksheets(package: Package) -> list[SheetPart]:
+    """The workbook's worksheets in tab order (chartsheets, which hold no cells, left out).
+
+    KeyError when the workbook names a sheet its relationships do not hold.
+    """
+    targets = package.targets(WORKBOOK_PART)
+    found = []
+    for sheet in package.part(WORKBOOK_PART).iter(spreadsheet_tag("sheet")):
+        kind, path = targets[sheet.get(_RELATIONSHIP_ID)]
+        if kind == WORKSHEET_RELATIONSHIP:
+            found.append(SheetPart(sheet.get("name", ""), path))
+    return found
