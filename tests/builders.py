@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from typing import Any
 
 from samples.board_returns import (
     CANONICAL,
@@ -63,6 +64,8 @@ def changed(
 ) -> BoardReturnContent:
     """A copy of `content` with one data cell replaced (row and column 0-based in the table)."""
     new = copy.deepcopy(content)
-    rows = {"Staffing": new.staffing, "Activity": new.activity, "Finance": new.finance}[sheet]
-    rows[row][column] = value  # type: ignore[index]
+    rows: list[list[Any]] = {
+        "Staffing": new.staffing, "Activity": new.activity, "Finance": new.finance
+    }[sheet]  # fmt: skip
+    rows[row][column] = value
     return new

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -109,11 +110,12 @@ def _view(data: bytes) -> dict[str, Any]:
 def test_both_writers_show_the_reporter_the_same_thing(
     tmp_path: Path, source: str, issues: list[Issue]
 ) -> None:
-    workbook = {
+    makers: dict[str, Callable[[], bytes]] = {
         "openpyxl": _openpyxl_return,
         "xlsxwriter": lambda: _xlsxwriter_return(tmp_path),
         "template": lambda: _template_return(tmp_path),
-    }[source]()
+    }
+    workbook = makers[source]()
 
     fast = annotate_xml(workbook, decide_marking(issues))
     general = annotate_openpyxl(workbook, False, decide_marking(issues))

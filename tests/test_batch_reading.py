@@ -17,10 +17,10 @@ from benchmarks.generate import QUIRKS
 from connectors.isolation import extract_many, map_isolated
 from connectors.workbook import extract_workbook, extract_workbooks
 from domain.workbook import WorkbookContent
-from intake.outcome import RETURN_LAYOUTS
 from samples.board_returns import Quirks, realistic_board_return
 from samples.third_sector_demo import demo_register
 from samples.third_sector_returns import realistic_third_sector_return
+from schemas.validate_batch import RETURN_LAYOUTS
 from tests.builders import valid_return, write
 from tests.crashers import CRASH, crash_on_magic
 from tests.tsr_builders import valid_tsr, write_tsr

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner, Result
 
-import flows.ingest
+import flows.tasks
 from pimh.cli import app
 from tests.builders import changed, valid_return, write
 from tests.queries import query
@@ -93,9 +93,8 @@ def test_ingest_fails_plainly_when_the_warehouse_is_unreachable(
     """It exits non-zero with a plain message, no traceback, when the warehouse is unreachable."""
     # The task retries the database with growing delays; the test needs no waiting.
     monkeypatch.setattr(
-        flows.ingest,
-        "prepare_warehouse",
-        flows.ingest.prepare_warehouse.with_options(retry_delay_seconds=0),
+        "flows.ingest.prepare_warehouse",
+        flows.tasks.prepare_warehouse.with_options(retry_delay_seconds=0),
     )
     landing = workdir / "landing"
     write(landing / LOTHIAN / "lothian.xlsx", valid_return(LOTHIAN))

@@ -50,7 +50,8 @@ def assert_published_figures(url: str) -> None:
     assert query(url, f"SELECT SUM(people_supported) FROM national_people_supported {where}") == [
         (5544,)
     ]
-    percent = dict(query(url, f"SELECT outcome, percent_improved FROM national_outcomes {where}"))
+    rows = query(url, f"SELECT outcome, percent_improved FROM national_outcomes {where}")
+    percent = {row[0]: row[1] for row in rows}
     assert {k: percent[k] for k in ("LESS_ISOLATED", "MEET_INFANT_NEEDS")} == {
         "LESS_ISOLATED": 86.0,
         "MEET_INFANT_NEEDS": 77.0,

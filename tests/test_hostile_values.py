@@ -17,8 +17,8 @@ import pytest
 from connectors.workbook import extract_workbook
 from domain.issues import Issue
 from domain.text import QUOTED_CHARACTERS
-from intake.outcome import RETURN_LAYOUTS
 from samples.board_returns import BoardReturnContent
+from schemas.validate_batch import RETURN_LAYOUTS
 from schemas.validate_bqr import BoardReturn, ValidatedBatch, validate_board_returns
 from tests.builders import changed, valid_return, write
 

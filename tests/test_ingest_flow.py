@@ -616,6 +616,7 @@ def test_a_backfill_artifact_lists_only_files_needing_attention(
     """Past the threshold the run's artifact lists the files needing attention alone, and
     its description says where every file's fate is."""
     from prefect.artifacts import Artifact
+    from prefect.client.schemas.objects import Artifact as StoredArtifact
 
     from flows import report_tasks
     from intake.summary import FileSummary
@@ -630,7 +631,7 @@ def test_a_backfill_artifact_lists_only_files_needing_attention(
     report_tasks._summary_artifact(files)
 
     artifact = Artifact.get("ingest-summary")
-    assert artifact is not None
+    assert isinstance(artifact, StoredArtifact)
     assert "bad.xlsx" in str(artifact.data)
     assert "clean 1.xlsx" not in str(artifact.data)
     assert "5 files handled" in (artifact.description or "")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 from pathlib import Path
+from typing import cast
+
+from prefect.futures import PrefectFuture
 
 from domain.records import SubmissionRecord
 from flows.report_tasks import make_annotated_copies, write_annotated_copies, write_html_reports
@@ -65,7 +68,8 @@ def test_feedback_is_written_for_the_return_with_problems_only(tmp_path: Path) -
 
     copies = make_annotated_copies.fn(records, sorted_files.new, 0)
     places = write_html_reports.fn(records, sorted_files.new, str(feedback))
-    written_by_id = write_annotated_copies.fn(_Made(copies), places, records, {1: 41, 0: 40})
+    made = cast("PrefectFuture[list[bytes | None]]", _Made(copies))
+    written_by_id = write_annotated_copies.fn(made, places, records, {1: 41, 0: 40})
 
     clean, warned = records
     assert warned.annotation_owed

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from connectors.isolation import extract_many, read_isolated
-from intake.outcome import RETURN_LAYOUTS
+from schemas.validate_batch import RETURN_LAYOUTS
 from tests.builders import valid_return, write
 from tests.crashers import CRASH, HANG, crash_on_magic, hang_on_magic
 

@@ -24,7 +24,6 @@ from polars.testing import assert_frame_equal
 from connectors.workbook import extract_workbook
 from domain.issues import Issue
 from domain.workbook import WorkbookContent
-from intake.outcome import RETURN_LAYOUTS
 from return_templates import write_blank_bqr
 from samples.board_returns import (
     CANONICAL,
@@ -34,6 +33,7 @@ from samples.board_returns import (
     Quirks,
     SheetNameStyle,
 )
+from schemas.validate_batch import RETURN_LAYOUTS
 from schemas.validate_bqr import BoardReturn, ValidatedBatch, validate_board_returns
 from tests.builders import changed, valid_return, write
 

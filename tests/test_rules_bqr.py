@@ -20,9 +20,9 @@ from openpyxl import Workbook, load_workbook
 from connectors.workbook import extract_workbook
 from domain.issues import Issue
 from domain.layouts import BQR
-from intake.outcome import RETURN_LAYOUTS
 from samples.board_returns import BoardReturnContent, Cell, Row, total_row
 from schemas.bqr import SHEET_MODELS
+from schemas.validate_batch import RETURN_LAYOUTS
 from schemas.validate_bqr import BoardReturn, ValidatedBatch, validate_board_returns
 from tests.builders import changed, valid_return, write
 

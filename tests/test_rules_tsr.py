@@ -21,11 +21,11 @@ from connectors.workbook import extract_workbook
 from domain.issues import Issue
 from domain.layouts import TSR
 from domain.register import empty_register
-from intake.outcome import RETURN_LAYOUTS
 from samples.board_returns import Quirks
 from samples.third_sector_returns import ThirdSectorReturnContent
 from schemas.batch import ReturnInput, ValidatedBatch
 from schemas.tsr import TSR_SHEET_MODELS
+from schemas.validate_batch import RETURN_LAYOUTS
 from schemas.validate_tsr import validate_third_sector_returns
 from tests.tsr_builders import (
     CHARITY,

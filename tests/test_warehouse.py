@@ -391,5 +391,6 @@ def test_figures_load_exactly_with_blanks_and_flags(engine: Engine) -> None:
         "FROM fact_staffing ORDER BY service_code",
     )
     assert [
-        (r[0], float(r[1]), None if r[2] is None else float(r[2]), bool(r[3]), r[4]) for r in rows
+        (r[0], float(str(r[1])), None if r[2] is None else float(str(r[2])), bool(r[3]), r[4])
+        for r in rows
     ] == [("CPMHT", 2.0, None, False, 5), ("IMH", 2.0, 0.25, True, 6)]
