@@ -20,11 +20,7 @@ from schemas.checks import (
     SheetRowsModel,
     first_of_key,
     known_code,
-    not_negative,
     ok,
-    parsed_as_number,
-    whole_and_not_negative,
-    within_largest,
 )
 from schemas.sheet_model import sheet_model
 
@@ -68,10 +64,6 @@ class StaffingRules(_BoardSheetRules):
     def staff_group_known(cls, data: PolarsData) -> pl.LazyFrame:
         return known_code(data)
 
-    @pa.check(*BQR_STAFFING.measure_keys, name="is_number")
-    def is_number(cls, data: PolarsData) -> pl.LazyFrame:
-        return parsed_as_number(data)
-
     @pa.check("funded_wte", "in_post_wte", name="wte_range")
     def wte_range(cls, data: PolarsData) -> pl.LazyFrame:
         value = pl.col(data.key)
@@ -104,18 +96,6 @@ class StaffingRules(_BoardSheetRules):
 class ActivityRules(_BoardSheetRules):
     """One row per service of a board's return."""
 
-    @pa.check(*BQR_ACTIVITY.measure_keys, name="is_number")
-    def is_number(cls, data: PolarsData) -> pl.LazyFrame:
-        return parsed_as_number(data)
-
-    @pa.check(*BQR_ACTIVITY.keys("count"), name="whole_number")
-    def whole_number(cls, data: PolarsData) -> pl.LazyFrame:
-        return whole_and_not_negative(data)
-
-    @pa.check(*BQR_ACTIVITY.keys("count"), name="count_too_large")
-    def count_too_large(cls, data: PolarsData) -> pl.LazyFrame:
-        return within_largest(data, "count")
-
     @pa.check("referrals_accepted", name="accepted_within_received")
     def accepted_within_received(cls, data: PolarsData) -> pl.LazyFrame:
         over = pl.col("referrals_accepted") > pl.col("referrals_received")
@@ -142,18 +122,6 @@ class ActivityRules(_BoardSheetRules):
 
 class FinanceRules(_BoardSheetRules):
     """One row per service of a board's return."""
-
-    @pa.check(*BQR_FINANCE.measure_keys, name="is_number")
-    def is_number(cls, data: PolarsData) -> pl.LazyFrame:
-        return parsed_as_number(data)
-
-    @pa.check(*BQR_FINANCE.keys("pounds"), name="pounds_not_negative")
-    def pounds_not_negative(cls, data: PolarsData) -> pl.LazyFrame:
-        return not_negative(data)
-
-    @pa.check(*BQR_FINANCE.keys("pounds"), name="pounds_too_large")
-    def pounds_too_large(cls, data: PolarsData) -> pl.LazyFrame:
-        return within_largest(data, "pounds")
 
     @pa.check("forecast_gbp", name="forecast_within_allocation")
     def forecast_within_allocation(cls, data: PolarsData) -> pl.LazyFrame:

@@ -19,11 +19,7 @@ from schemas.checks import (
     SheetRowsModel,
     first_of_key,
     known_code,
-    not_negative,
     ok,
-    parsed_as_number,
-    whole_and_not_negative,
-    within_largest,
 )
 from schemas.sheet_model import sheet_model
 
@@ -45,18 +41,6 @@ class TsrActivityRules(SheetRowsModel):
     def support_type_known(cls, data: PolarsData) -> pl.LazyFrame:
         return known_code(data)
 
-    @pa.check(*TSR_ACTIVITY.measure_keys, name="is_number")
-    def is_number(cls, data: PolarsData) -> pl.LazyFrame:
-        return parsed_as_number(data)
-
-    @pa.check(*TSR_ACTIVITY.keys("count"), name="whole_number")
-    def whole_number(cls, data: PolarsData) -> pl.LazyFrame:
-        return whole_and_not_negative(data)
-
-    @pa.check(*TSR_ACTIVITY.keys("count"), name="count_too_large")
-    def count_too_large(cls, data: PolarsData) -> pl.LazyFrame:
-        return within_largest(data, "count")
-
     @pa.check("board_area", name="one_row_per_area_and_support_type")
     def one_row_per_key(cls, data: PolarsData) -> pl.LazyFrame:
         return first_of_key(data, "board_area", "support_type")
@@ -68,18 +52,6 @@ class TsrOutcomesRules(SheetRowsModel):
     @pa.check("outcome", name="outcome_known")
     def outcome_known(cls, data: PolarsData) -> pl.LazyFrame:
         return known_code(data)
-
-    @pa.check(*TSR_OUTCOMES.measure_keys, name="is_number")
-    def is_number(cls, data: PolarsData) -> pl.LazyFrame:
-        return parsed_as_number(data)
-
-    @pa.check(*TSR_OUTCOMES.keys("count"), name="whole_number")
-    def whole_number(cls, data: PolarsData) -> pl.LazyFrame:
-        return whole_and_not_negative(data)
-
-    @pa.check(*TSR_OUTCOMES.keys("count"), name="count_too_large")
-    def count_too_large(cls, data: PolarsData) -> pl.LazyFrame:
-        return within_largest(data, "count")
 
     @pa.check("reporting_improvement", name="improvement_within_respondents")
     def improvement_within_respondents(cls, data: PolarsData) -> pl.LazyFrame:
@@ -93,18 +65,6 @@ class TsrOutcomesRules(SheetRowsModel):
 
 class TsrFinanceRules(SheetRowsModel):
     """The one data row of a charity's Finance sheet."""
-
-    @pa.check(*TSR_FINANCE.measure_keys, name="is_number")
-    def is_number(cls, data: PolarsData) -> pl.LazyFrame:
-        return parsed_as_number(data)
-
-    @pa.check(*TSR_FINANCE.keys("pounds"), name="pounds_not_negative")
-    def pounds_not_negative(cls, data: PolarsData) -> pl.LazyFrame:
-        return not_negative(data)
-
-    @pa.check(*TSR_FINANCE.keys("pounds"), name="pounds_too_large")
-    def pounds_too_large(cls, data: PolarsData) -> pl.LazyFrame:
-        return within_largest(data, "pounds")
 
     @pa.check("grant_awarded_gbp", name="grant_matches_register")
     def grant_matches_register(cls, data: PolarsData) -> pl.LazyFrame:
