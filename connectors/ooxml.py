@@ -207,3 +207,56 @@ def worksheets(package: Package) -> list[SheetPart]:
         if kind == WORKSHEET_RELATIONSHIP:
             found.append(SheetPart(sheet.get("name", ""), path))
     return found
+
+
+_OFFICE_DOCUMENT: Final = f"{RELATIONSHIPS}/officeDocument"
+# The workbook part's content type in an .xlsx, an .xlsm and a template (ECMA-376, 12.3.23).
+WORKBOOK_CONTENT_TYPES: Final = frozenset(
+    {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+        "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
+        "application/vnd.ms-excel.template.macroEnabled.main+xml",
+    }
+)
+_SAFE_PARSER: Final = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+def structure_problem(archive: zipfile.ZipFile) -> str | None:
+    """What the package lacks of the structure Excel needs to open it, or None.
+
+    ECMA-376 Part 2: `[Content_Types].xml` declares every part's type; the package's
+    relationships (`_rels/.rels`) point to the main part, here a workbook whose declared
+    type is a spreadsheet's. A package without them is one Excel calls corrupt, and no
+    copy of it marked up for the reporter would open either.
+    """
+    names = set(archive.namelist())
+    if CONTENT_TYPES_PART not in names:
+        return "it has no [Content_Types].xml part"
+    if "_rels/.rels" not in names:
+        return "it has no package relationships (_rels/.rels)"
+    try:
+        types = etree.fromstring(archive.read(CONTENT_TYPES_PART), _SAFE_PARSER)
+        rels = etree.fromstring(archive.read("_rels/.rels"), _SAFE_PARSER)
+    except etree.XMLSyntaxError:
+        return "its [Content_Types].xml or _rels/.rels part is not well-formed XML"
+    main = [r.get("Target", "") for r in rels if r.get("Type") == _OFFICE_DOCUMENT]
+    if len(main) != 1:
+        return "its package relationships do not name one main part"
+    part = _resolve("", main[0])
+    if part not in names:
+        return f"its main part {part} is missing"
+    declared = {
+        o.get("PartName", "").lstrip("/"): o.get("ContentType")
+        for o in types
+        if o.tag == f"{{{CONTENT_TYPES}}}Override"
+    }
+    by_extension = {
+        d.get("Extension", "").lower(): d.get("ContentType")
+        for d in types
+        if d.tag == f"{{{CONTENT_TYPES}}}Default"
+    }
+    extension = posixpath.splitext(part)[1].lstrip(".").lower()
+    if declared.get(part, by_extension.get(extension)) not in WORKBOOK_CONTENT_TYPES:
+        return f"its main part {part} is not declared as a workbook"
+    return None

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Final
 
-from connectors.sniff import unpacked_size
+from connectors.ooxml import structure_problem
+from connectors.sniff import inflated_size, unpacked_size
 from domain.issues import Issue
 from feedback.annotate_openpyxl import annotate_openpyxl
 from feedback.annotate_xml import annotate_xml
@@ -56,6 +57,15 @@ def annotate_workbook(
             if unpacked_size(archive) > max_bytes * MAX_UNPACK_RATIO:
                 return None
             if unpacked_size(archive, "xl/worksheets/") > max_sheet_bytes:
+                return None
+            # A package Excel would call corrupt gives a copy no better: HTML alone.
+            if structure_problem(archive) is not None:
+                return None
+            # openpyxl trusts declared sizes; the reader counted them as inflated already,
+            # but a workbook marked up here may not have come through the reader.
+            if inflated_size(workbook, archive, max_bytes * MAX_UNPACK_RATIO) > (
+                max_bytes * MAX_UNPACK_RATIO
+            ):
                 return None
         marking = decide_marking(issues)
         fast = annotate_xml(workbook, marking)
