@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 
 from config.settings import Settings
+from intake.summary import TAKEN_ELSEWHERE
 from pimh.options import WarehouseOption
 from pimh.prefect_env import apply_defaults
 from pimh.prefect_server import (
@@ -35,6 +37,7 @@ _STATUS_STYLE = {
     "duplicate": "yellow",
     "superseded": "yellow",
     "already processed": "dim",
+    TAKEN_ELSEWHERE: "dim",
 }
 
 # Past this many files (a backfill), the table lists only the files that need attention.
@@ -91,14 +94,15 @@ def print_summary(result: IngestResult) -> None:
         listed = [f for f in result.files if f.status != "accepted" or f.errors or f.warnings]
         table.title = f"Returns needing attention ({len(listed)} of {len(result.files)})"
     for row in listed:
-        style = _STATUS_STYLE.get(row.status, "")
+        style = _STATUS_STYLE.get(row.status, "default")
         table.add_row(
             row.reporter_code or "-",
-            Path(row.file).name,
+            # Reporters name their files: never read as markup.
+            escape(Path(row.file).name),
             f"[{style}]{row.status}[/]",
             str(row.errors),
             str(row.warnings),
-            Path(row.feedback).name if row.feedback else "",
+            escape(Path(row.feedback).name) if row.feedback else "",
         )
     if listed:
         console.print(table)
@@ -112,7 +116,7 @@ def print_summary(result: IngestResult) -> None:
         counts[row.status] = counts.get(row.status, 0) + 1
     console.print(", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "No files.")
     for url in result.still_changing:
-        console.print(f"[yellow]Still being written, left for the next run:[/] {url}")
+        console.print(f"[yellow]Still being written, left for the next run:[/] {escape(url)}")
 
 
 def ingest(

@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -21,6 +22,8 @@ from sqlalchemy.exc import OperationalError
 
 from config.settings import Settings
 from pimh.prefect_env import apply_defaults
+from tests.reliability import demo_quarter, run_ingest, snapshot, sqlite_place
+from tests.services import processes, start_prefect_server
 
 apply_defaults()
 
@@ -108,3 +111,33 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+# --- the running pipeline: real processes (tests/services.py, tests/reliability.py) -------
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real Prefect server for the session's runs of `pimh` in subprocesses (each run
+    then starts no temporary server of its own), stopped by its PID at the end."""
+    with processes() as running:
+        yield start_prefect_server(running, tmp_path_factory.mktemp("prefect"))
+
+
+@pytest.fixture(scope="session")
+def quarter(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return demo_quarter(tmp_path_factory.mktemp("quarter"))
+
+
+@pytest.fixture(scope="session")
+def clean(
+    quarter: tuple[Path, Path], prefect_api: str, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """What a run that is never interrupted leaves."""
+    place = sqlite_place(tmp_path_factory.mktemp("clean"))
+    result = run_ingest(place, *quarter, prefect_api)
+    assert result.returncode == 0, result.stdout + result.stderr
+    left = snapshot(place, quarter[0])
+    assert len(left["submissions"]) == 44  # 13 boards and 31 charities
+    assert left["feedback files"]
+    return left
