@@ -73,15 +73,15 @@ def test_ingest_exits_zero_when_every_file_is_handled(workdir: Path) -> None:
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_a_file_named_like_markup_is_printed_as_named(workdir: Path) -> None:
-    """Reporters name their files: `[red]x[/]` is shown as it is, never read as markup."""
+    """Reporters name their files: `[bold]x` is shown as it is, never read as markup."""
     landing = workdir / "landing"
-    write(landing / LOTHIAN / "[red]lothian[/].xlsx", valid_return(LOTHIAN))
+    write(landing / LOTHIAN / "[bold]lothian[italic].xlsx", valid_return(LOTHIAN))
 
     result = _invoke(["ingest", str(landing)], _env(workdir))
 
     assert result.exit_code == 0, result.output
     unfolded = "".join(c for c in result.output if c not in "│ \n")  # the table may fold it
-    assert "[red]lothian[/].xlsx" in unfolded
+    assert "[bold]lothian[italic].xlsx" in unfolded
     assert "Traceback" not in result.output
 
 
