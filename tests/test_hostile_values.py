@@ -131,3 +131,61 @@ def test_a_mebibyte_in_a_cell_is_quoted_cut_in_the_value_and_the_message(tmp_pat
     assert len(error.value) < QUOTED_CHARACTERS + 60
     assert "cut: 1,048,576 characters in all" in error.value
     assert len(error.message) < 500
+
+
+def test_hostile_values_have_one_outcome_on_both_backends(
+    tmp_path: Path, warehouse_url: str
+) -> None:
+    """Before, PostgreSQL alone refused a count past 2,147,483,647, £1e12 and a NUL (every
+    run then exited 2, the files never recorded) while SQLite stored them. Now both record
+    the same fates, problems and cleaned text."""
+    from intake.outcome import submission_records
+    from intake.triage import Triage
+    from schemas.validate_batch import validate_by_template
+    from tests.queries import query
+    from tests.received_builders import read, received
+    from tests.tsr_builders import register_frame
+    from transforms.run_facts import run_fact_rows
+    from warehouse.engine import open_warehouse
+    from warehouse.load import load_submissions
+    from warehouse.migrate import upgrade
+
+    boards = ("S08000015", "S08000016", "S08000017", "S08000019")
+    nul = valid_return(boards[2])
+    nul.completed_by = "A.\x00 Manager"
+    contents = [
+        changed(valid_return(boards[0]), "Activity", 0, RECEIVED, 2_147_483_648),
+        changed(valid_return(boards[1]), "Finance", 0, ALLOCATION, 1e12),
+        nul,
+        changed(valid_return(boards[3]), "Staffing", 0, 1, MARKER),
+    ]
+    new = []
+    for key, content in enumerate(contents):
+        data = write(tmp_path / f"{key}.xlsx", content).read_bytes()
+        new.append(received(key, _with_text_in_xml(data, "x" * 100_000), content.board_code))
+    read_back = read(new)
+    batches = validate_by_template(new, read_back, register_frame())
+    engine = open_warehouse(warehouse_url)
+    upgrade(engine)
+    loaded = load_submissions(
+        engine, submission_records(Triage(new=new), read_back, batches), run_fact_rows(batches)
+    )
+    engine.dispose()
+
+    assert loaded.refused == []
+    assert query(
+        warehouse_url,
+        "SELECT reporter_code, status, error_count, completed_by FROM submission ORDER BY 1",
+    ) == [
+        (boards[0], "rejected", 1, "A. Manager"),
+        (boards[1], "rejected", 1, "A. Manager"),
+        (boards[2], "accepted", 0, "A. Manager"),
+        (boards[3], "rejected", 1, "A. Manager"),
+    ]
+    [(value,)] = query(
+        warehouse_url,
+        "SELECT i.value FROM validation_issue i JOIN submission s USING (submission_id) "
+        "WHERE s.reporter_code = :board",
+        board=boards[3],
+    )
+    assert "cut: 100,000 characters in all" in str(value)
