@@ -199,8 +199,8 @@ def test_every_mutated_return_is_recorded_with_a_report_and_nothing_escapes(
         for step in steps:
             try:
                 data = step(data)
-            except (zipfile.BadZipFile, ValueError, struct.error, IndexError, KeyError):
-                break  # a mutation that cannot apply to what earlier ones left
+            except Exception:
+                break
         files.append(
             received(key, data, folder, f"return {key}.xlsx", str(tmp_path_factory.getbasetemp()))
         )
