@@ -42,6 +42,31 @@ class Settings(BaseSettings):
         description="How long a run's claim on a file lasts: a file claimed by a run that "
         "died on another machine is taken again after this (on this machine, at once).",
     )
+    # --- the service: watching the landing area and running on Prefect --------------------
+    close_quiet_seconds: float = Field(
+        0.25,
+        description="A local file is taken this long after it was last closed after writing "
+        "(and not changed since).",
+    )
+    watch_poll_seconds: float = Field(
+        5.0,
+        description="How often a landing area on object storage (s3://, abfs://, memory://) "
+        "is listed for new files.",
+    )
+    batch_max_files: int = Field(100, description="Most files handled by one ingest run.")
+    batch_quiet_seconds: float = Field(
+        0.5,
+        description="Files arriving within this long of each other are gathered into one run.",
+    )
+    batch_max_wait_seconds: float = Field(
+        3.0, description="Longest a settled file waits for others to join its run."
+    )
+    sweep_minutes: float = Field(
+        60.0,
+        description="How often the service sweeps the landing area for files with no record "
+        "(an event lost anywhere is recovered then).",
+    )
+    work_pool: str = Field("pimh", description="The Prefect work pool the deployments run on.")
     arrival_time: AwareDatetime | None = Field(
         None,
         description="Record files as received at this time instead of now: for loading "
