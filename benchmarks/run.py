@@ -114,7 +114,7 @@ def steady_state(landing: Path, warehouse_url: str, work: Path) -> tuple[int, fl
     The register is loaded first, as the data team loads it before a backfill.
     """
     from config.settings import Settings
-    from flows.ingest import ingest_returns
+    from flows.ingest import ingest
     from intake.register import read_register
     from pimh.prefect_server import temporary_server_settings
     from warehouse.engine import cached_warehouse
@@ -128,7 +128,7 @@ def steady_state(landing: Path, warehouse_url: str, work: Path) -> tuple[int, fl
         settle_seconds=0,
     )
     with temporary_server_settings():  # as `pimh ingest` runs it
-        seconds = timed(lambda: ingest_returns([str(landing)], settings))
+        seconds = timed(lambda: ingest([str(landing)], settings))
     return len(files_in(landing)), seconds
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, Field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import cast
+
+from pydantic import AwareDatetime, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -12,6 +17,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PIMH_", env_file=".env", extra="ignore")
 
     warehouse_url: str = Field("sqlite:///pimh.db", description="SQLAlchemy URL of the warehouse.")
+    warehouse_url_secret: str | None = Field(
+        None,
+        description="Name of a Prefect Secret block holding the warehouse URL (with its "
+        "password); when set, it wins over PIMH_WAREHOUSE_URL.",
+    )
     archive_url: str = Field(
         "pimh-archive", description="Folder or fsspec URL of the archive of received files."
     )
@@ -73,3 +83,39 @@ class Settings(BaseSettings):
         "history whose arrival dates are known (and the demo's timeline). ISO 8601 with a "
         "time zone, e.g. 2022-07-20T09:00:00+00:00.",
     )
+
+    @model_validator(mode="after")
+    def _warehouse_from_secret(self) -> Settings:
+        """The warehouse URL from its Prefect Secret block, so no password need sit in the
+        environment of every worker; read once, when the settings are made."""
+        if self.warehouse_url_secret:
+            from prefect.blocks.system import Secret
+
+            secret = Secret.load(self.warehouse_url_secret, _sync=True)  # type: ignore[call-arg]
+            self.warehouse_url = str(cast("Secret[str]", secret).get())
+        return self
+
+
+_current: ContextVar[Settings | None] = ContextVar("pimh_settings", default=None)
+
+
+def current_settings() -> Settings:
+    """The settings of the command or test running now, else those of the environment.
+
+    Flows take no settings as parameters (Prefect shows parameters in its UI, and the
+    warehouse URL can hold a password): whoever runs a flow in this process says which
+    settings it runs with through `using_settings`; a flow run a worker starts reads the
+    environment.
+    """
+    chosen = _current.get()
+    return chosen if chosen is not None else Settings()
+
+
+@contextmanager
+def using_settings(settings: Settings) -> Iterator[Settings]:
+    """Run flows in this block with `settings` (see `current_settings`)."""
+    token = _current.set(settings)
+    try:
+        yield settings
+    finally:
+        _current.reset(token)

@@ -12,14 +12,16 @@ from prefect import flow
 from prefect.utilities.annotations import quote
 
 from config.faults import checkpoint
-from config.settings import Settings
+from config.settings import Settings, current_settings, using_settings
 from connectors.isolation import warm_reader_pool
 from domain.records import ReceivedFile
 from domain.register import empty_register
 from flows.report_tasks import (
     finish_owed_copies,
     make_annotated_copies,
+    name_this_run,
     publish_summary,
+    publish_trackers,
     record_annotated_copies,
     write_annotated_copies,
     write_html_reports,
@@ -75,13 +77,16 @@ class IngestResult:
 
 
 @flow(name="ingest-returns", log_prints=False)
-def ingest_returns(locations: list[str], settings: Settings | None = None) -> IngestResult:
+def ingest_returns(locations: list[str]) -> IngestResult:
     """Validate and load every settled file under `locations`; report every file's fate.
 
-    Each file is claimed in the warehouse first, so that any number of runs at once
-    record and load it once; a run that fails gives its unrecorded claims back.
+    Its only parameter is where the files are: the settings (the warehouse URL with its
+    password among them) come from `config.settings.current_settings`, never through
+    Prefect, which shows parameters in its UI. Each file is claimed in the warehouse
+    first, so that any number of runs at once record and load it once; a run that fails
+    gives its unrecorded claims back.
     """
-    settings = settings or Settings()
+    settings = current_settings()
     workers = settings.reader_processes
     warm_reader_pool(workers, settings.reader_memory_mb)
     url = settings.warehouse_url
@@ -117,6 +122,8 @@ def _ingest_claimed(
     batches = validate_returns(data(sorted_files.new), data(contents), data(register))
     facts = make_fact_rows(data(batches))
     records = record_outcomes(data(sorted_files), data(contents), data(batches))
+    if records:
+        name_this_run(data(records))
     confirm_archived(data(archiving))
     # The copies are made in the worker pool while the reports are written and the
     # warehouse loads; the warehouse records only the HTML report.
@@ -132,9 +139,17 @@ def _ingest_claimed(
     written = write_annotated_copies(data(copies), data(places), data(records), data(loaded.ids))
     record_annotated_copies(data(written), url)
     finish_owed_copies(url, workers)
+    publish_trackers(data(records), url)
     return publish_summary(
         data(records),
         data([*sorted_files.already_processed, *recorded]),
         data(loaded),
         data(elsewhere),
     )
+
+
+def ingest(locations: list[str], settings: Settings | None = None) -> IngestResult:
+    """The ingest flow run in this process with `settings` (by default the environment's):
+    for the command line, the embedded watcher, tests and benchmarks."""
+    with using_settings(settings or Settings()):
+        return ingest_returns(locations)

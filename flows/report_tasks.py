@@ -8,16 +8,18 @@ retried; making the copies is not (it touches nothing outside).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from uuid import UUID
 
-from prefect import task
-from prefect.artifacts import create_table_artifact
+from prefect import get_client, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
+from prefect.runtime import flow_run as runtime_flow_run
 
 from config.faults import checkpoint
 from connectors.archive import read_bytes
 from connectors.isolation import map_isolated
+from domain.periods import Period
 from domain.records import ReceivedFile, SubmissionRecord
 from domain.reference import BOARDS
 from feedback.annotate import annotate_job, can_be_annotated
@@ -25,10 +27,18 @@ from feedback.subject import FeedbackSubject
 from feedback.writer import report_root, write_annotated_copy, write_html_report
 from flows.tasks import DATABASE_DELAYS, STORAGE_DELAYS
 from intake.outcome import needing_feedback
-from intake.summary import FileSummary, feedback_root_for, summarise
+from intake.summary import (
+    FileSummary,
+    feedback_root_for,
+    run_name,
+    run_tags,
+    summarise,
+    tracker_markdown,
+)
 from warehouse.engine import cached_warehouse
 from warehouse.load import LoadResult
 from warehouse.owed_feedback import OwedCopy, owed_copies, record_copies
+from warehouse.tracker import QuarterNotBegunError, check_quarter_begun, tracker
 
 # Annotating one return's copy takes tens of milliseconds; past this it is abandoned.
 ANNOTATE_SECONDS = 60.0
@@ -163,6 +173,21 @@ def _owed_subject(owed: OwedCopy) -> FeedbackSubject:
     )
 
 
+def _artifact_row(summary: FileSummary) -> dict[str, object]:
+    """One return as the data team reads it in the run's table."""
+    return {
+        "reporter": summary.reporter_name or "",
+        "code": summary.reporter_code or "",
+        "quarter": summary.period or "",
+        "status": summary.status,
+        "errors": summary.errors,
+        "warnings": summary.warnings,
+        "first problems": summary.first_problems,
+        "feedback report": summary.feedback or "",
+        "file": summary.file,
+    }
+
+
 def _summary_artifact(files: Sequence[FileSummary]) -> None:
     listed = list(files)
     description = f"{len(files)} files handled by this ingest run."
@@ -173,8 +198,48 @@ def _summary_artifact(files: Sequence[FileSummary]) -> None:
             "warehouse's `submissions` view."
         )
     create_table_artifact(
-        key="ingest-summary", table=[asdict(f) for f in listed], description=description
+        key="ingest-summary", table=[_artifact_row(f) for f in listed], description=description
     )
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 3])
+def name_this_run(records: Sequence[SubmissionRecord]) -> str:
+    """Name the run for what it holds and tag it with its reporters and quarters, once its
+    returns are read (the UI lists runs by name; a deployment's run starts generically)."""
+    name = run_name(records)
+    run_id = runtime_flow_run.get_id()
+    if run_id is not None:
+        with get_client(sync_client=True) as client:
+            current = client.read_flow_run(UUID(run_id))
+            client.update_flow_run(
+                UUID(run_id), name=name, tags=sorted({*current.tags, *run_tags(records)})
+            )
+    return name
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)
+def publish_trackers(records: Sequence[SubmissionRecord], warehouse_url: str) -> list[str]:
+    """The tracker of every quarter the run touched, as a Markdown artifact of its own
+    (`tracker-2022-23-q1`): who has sent, who is late or missing, one click away."""
+    periods = sorted(
+        {(r.financial_year, r.quarter) for r in records if r.financial_year and r.quarter}
+    )
+    keys = []
+    with cached_warehouse(warehouse_url).connect() as connection:
+        for year, quarter in periods:
+            period = Period.exact(str(year), str(quarter))
+            try:
+                check_quarter_begun(connection, period)
+            except QuarterNotBegunError:
+                continue  # nothing is expected yet: no tracker to show
+            key = f"tracker-{period.financial_year}-{period.quarter.lower()}"
+            create_markdown_artifact(
+                key=key,
+                markdown=tracker_markdown(str(period), tracker(connection, period)),
+                description=f"The submission tracker for {period}, as of this run.",
+            )
+            keys.append(key)
+    return keys
 
 
 @task(cache_policy=NO_CACHE)

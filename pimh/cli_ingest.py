@@ -62,13 +62,13 @@ def run_ingest(locations: list[str], settings: Settings) -> IngestResult:
 
     # Readers start in their own processes while Prefect starts in this one.
     warm_reader_pool(settings.reader_processes, settings.reader_memory_mb)
-    from flows.ingest import ingest_returns
+    from flows.ingest import ingest
 
     _keep_tracebacks_off_the_terminal()
     with console.status(f"Ingesting {len(locations)} location(s)…"):
         wait_for_prefect_api()
         with temporary_server_settings():
-            return ingest_returns(locations, settings)
+            return ingest(locations, settings)
 
 
 def start_prefect_early() -> None:

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from config.settings import Settings
 from domain.reference import BOARDS
-from flows.ingest import ingest_returns
+from flows.ingest import ingest
 from intake.register import read_register
 from pimh.cli import app
 from samples.demo import DemoReturn, generate_demo_quarter
@@ -142,8 +142,6 @@ def test_the_demo_quarter_gives_the_same_figures_on_postgresql(
     )
     for stage in stages:
         shutil.copytree(stage.outbox, landing, dirs_exist_ok=True)
-        ingest_returns(
-            [str(landing)], settings.model_copy(update={"arrival_time": stage.received_at})
-        )
+        ingest([str(landing)], settings.model_copy(update={"arrival_time": stage.received_at}))
     assert_tracker(postgres_url)
     assert_published_figures(postgres_url)

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from config.settings import Settings
-from flows.ingest import IngestResult, ingest_returns
+from config.settings import Settings, using_settings
+from flows.ingest import IngestResult, ingest, ingest_returns
 from intake.summary import FileSummary
 from samples.board_returns import BoardReturnContent
 from tests.builders import changed, valid_return, write
@@ -82,7 +82,7 @@ def test_a_valid_return_reaches_every_view(
     content = _with_gaps()
     write(landing / LOTHIAN / "lothian.xlsx", content)
 
-    result = ingest_returns([str(landing)], _on(settings, warehouse_url))
+    result = ingest([str(landing)], _on(settings, warehouse_url))
 
     assert [(f.reporter_code, f.status, f.errors, f.warnings) for f in result.files] == [
         (LOTHIAN, "accepted", 0, 0)
@@ -115,7 +115,7 @@ def test_a_return_with_an_error_is_rejected_whole(
     bad = changed(valid_return(LOTHIAN), "Activity", 0, 2, 130)  # accepted above received
     write(landing / LOTHIAN / "lothian.xlsx", bad)
 
-    result = ingest_returns([str(landing)], _on(settings, warehouse_url))
+    result = ingest([str(landing)], _on(settings, warehouse_url))
 
     assert [f.status for f in result.files] == ["rejected"]
     for view in ("staffing", "activity", "finance"):
@@ -139,6 +139,7 @@ INGEST_STEPS = [
     "validate_returns",
     "make_fact_rows",
     "record_outcomes",
+    "name_this_run",
     "confirm_archived",
     "make_annotated_copies",
     "write_html_reports",
@@ -146,6 +147,7 @@ INGEST_STEPS = [
     "write_annotated_copies",
     "record_annotated_copies",
     "finish_owed_copies",
+    "publish_trackers",
     "publish_summary",
 ]
 
@@ -173,7 +175,8 @@ def test_each_step_of_the_flow_is_a_task_run_of_its_own(landing: Path, settings:
     """The run shows every step, validation, transformation and recording apart."""
     write(landing / FIFE / "fife.xlsx", changed(valid_return(FIFE), "Staffing", 0, 3, 2.4))
 
-    state = ingest_returns([str(landing)], settings, return_state=True)
+    with using_settings(settings):
+        state = ingest_returns([str(landing)], return_state=True)
 
     assert [f.status for f in state.result().files] == ["accepted"]
     flow_run_id = state.state_details.flow_run_id
@@ -200,7 +203,7 @@ def test_the_same_bytes_sent_twice_are_not_loaded_twice(
     """
     settings = _on(settings, warehouse_url)
     original = write(landing / LOTHIAN / "lothian.xlsx", valid_return(LOTHIAN))
-    first = ingest_returns([str(landing)], settings)
+    first = ingest([str(landing)], settings)
     assert [f.status for f in first.files] == ["accepted"]
     facts_before = query(warehouse_url, "SELECT COUNT(*) FROM fact_staffing")
 
@@ -209,7 +212,7 @@ def test_the_same_bytes_sent_twice_are_not_loaded_twice(
     shutil.copyfile(original, landing / LOTHIAN / "resent" / "lothian.xlsx")
     (landing / BORDERS).mkdir()
     shutil.copyfile(original, landing / BORDERS / "lothian.xlsx")
-    second = ingest_returns([str(landing)], settings)
+    second = ingest([str(landing)], settings)
 
     by_name = {Path(f.file).relative_to(landing).as_posix(): f for f in second.files}
     assert {name: f.status for name, f in by_name.items()} == {
@@ -247,8 +250,8 @@ def test_a_run_with_nothing_readable_to_validate_still_records_every_file(
     (landing / LOTHIAN).mkdir()
     (landing / LOTHIAN / "figures.txt").write_text("to follow")
 
-    first = ingest_returns([str(landing)], settings)
-    again = ingest_returns([str(landing)], settings)
+    first = ingest([str(landing)], settings)
+    again = ingest([str(landing)], settings)
 
     assert [(f.status, f.errors) for f in first.files] == [("rejected", 1)]
     assert [(f.status, f.submission_id) for f in again.files] == [("already processed", None)]
@@ -264,12 +267,12 @@ def test_a_misplaced_file_moved_into_its_board_folder_is_loaded(
     bytes, so the same bytes in the right place are not a duplicate of the rejected file.
     """
     stray = write(landing / "lothian.xlsx", valid_return(LOTHIAN))
-    first = ingest_returns([str(landing)], settings)
+    first = ingest([str(landing)], settings)
     assert [(f.reporter_code, f.status) for f in first.files] == [(None, "rejected")]
 
     (landing / LOTHIAN).mkdir()
     stray.rename(landing / LOTHIAN / "lothian.xlsx")
-    second = ingest_returns([str(landing)], settings)
+    second = ingest([str(landing)], settings)
 
     assert [(f.reporter_code, f.status) for f in second.files] == [(LOTHIAN, "accepted")]
     assert query(settings.warehouse_url, "SELECT COUNT(*) FROM staffing") == [(4,)]
@@ -286,7 +289,7 @@ def test_a_later_accepted_return_supersedes_and_a_rejected_one_does_not(
     settings = _on(settings, warehouse_url)
     first = valid_return(LOTHIAN)
     write(landing / LOTHIAN / "v1.xlsx", first)
-    ingest_returns([str(landing)], settings)
+    ingest([str(landing)], settings)
 
     # The board corrects its return in place: the same name, new bytes.
     corrected = changed(first, "Staffing", 0, 2, 3.0)  # Psychiatry funded 2.0 -> 3.0
@@ -294,7 +297,7 @@ def test_a_later_accepted_return_supersedes_and_a_rejected_one_does_not(
     write(landing / LOTHIAN / "v1.xlsx", corrected)
     rejected = changed(corrected, "Activity", 0, 2, 999)  # accepted above received
     write(landing / LOTHIAN / "v3 wrong.xlsx", rejected)
-    result = ingest_returns([str(landing)], settings)
+    result = ingest([str(landing)], settings)
 
     assert [(Path(f.file).name, f.status) for f in result.files] == [
         ("v1.xlsx", "accepted"),
@@ -413,7 +416,7 @@ def mixed_batch(
         reader_processes=2,  # through the isolated readers, as in production
     )
     try:
-        result = ingest_returns([str(landing)], settings)
+        result = ingest([str(landing)], settings)
         yield MixedBatch(landing, root / "archive", root / "feedback", url, result)
     finally:
         if database is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from config.settings import Settings
-from flows.ingest import ingest_returns
+from flows.ingest import ingest
 from intake.register import read_register
 from tests.queries import columns, query
 from tests.tsr_builders import CHARITY, GGC, LOTHIAN, changed_tsr, valid_tsr, write_tsr
@@ -58,7 +58,7 @@ def test_views_have_the_spec_columns_and_the_returns_figures(
     landing = tmp_path / "landing"
     write_tsr(landing / CHARITY / "q1.xlsx", valid_tsr())
 
-    result = ingest_returns([str(landing)], loaded)
+    result = ingest([str(landing)], loaded)
 
     assert [(f.status, f.errors, f.warnings) for f in result.files] == [("accepted", 0, 0)]
     url = loaded.warehouse_url
@@ -85,13 +85,13 @@ def test_a_later_return_supersedes_and_a_bad_one_is_rejected_with_feedback(
 ) -> None:
     landing = tmp_path / "landing"
     write_tsr(landing / CHARITY / "a.xlsx", valid_tsr())
-    ingest_returns([str(landing)], loaded)
+    ingest([str(landing)], loaded)
     write_tsr(landing / CHARITY / "b.xlsx", changed_tsr(valid_tsr(), "Outcomes", 0, 2, 18))
     write_tsr(landing / CHARITY / "c.xlsx", changed_tsr(valid_tsr(), "Outcomes", 0, 2, 99))
     # A charity's return in a board's folder claims another reporter.
     write_tsr(landing / LOTHIAN / "misplaced.xlsx", valid_tsr())
 
-    result = ingest_returns([str(landing)], loaded)
+    result = ingest([str(landing)], loaded)
 
     fates = {Path(f.file).name: (f.status, f.errors) for f in result.files}
     assert fates["b.xlsx"] == ("accepted", 0)
@@ -131,7 +131,7 @@ def test_a_return_rejected_for_the_register_is_judged_afresh_when_sent_again(
     )
     landing = tmp_path / "landing"
     first = write_tsr(landing / CHARITY / "q1.xlsx", valid_tsr())
-    assert [f.status for f in ingest_returns([str(landing)], settings).files] == ["rejected"]
+    assert [f.status for f in ingest([str(landing)], settings).files] == ["rejected"]
     register = tmp_path / "register.csv"
     register.write_text(
         f"charity_number,name,fund,award_gbp,board_areas\n{CHARITY},B,MAIN,58000,{LOTHIAN};{GGC}\n",
@@ -140,7 +140,7 @@ def test_a_return_rejected_for_the_register_is_judged_afresh_when_sent_again(
     load_register(open_warehouse(sqlite_url), read_register(register))
     (landing / CHARITY / "q1 again.xlsx").write_bytes(first.read_bytes())
 
-    files = ingest_returns([str(landing)], settings).files
+    files = ingest([str(landing)], settings).files
 
     assert sorted((Path(f.file).name, f.status) for f in files) == [
         ("q1 again.xlsx", "accepted"),
