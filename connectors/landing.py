@@ -35,7 +35,22 @@ def _protocol_prefix(fs: AbstractFileSystem, url: str) -> str:
     return "" if protocol in ("file", "local") and "://" not in url else f"{protocol}://"
 
 
-def _landed(prefix: str, root: str, path: str, size: int) -> LandedFile:
+def _modified(info: dict[str, Any]) -> float | None:
+    """The modification time a listing gives, as seconds since the epoch, where it gives one."""
+    value = info.get("mtime") or info.get("LastModified") or info.get("last_modified")
+    if value is None:
+        return None
+    if hasattr(value, "timestamp"):
+        return float(value.timestamp())
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _landed(
+    prefix: str, root: str, path: str, size: int, modified: float | None = None
+) -> LandedFile:
     relative = posixpath.relpath(path, root)
     top = relative.split("/")[0] if "/" in relative else ""
     reporter = top if top and is_reporter_code(top) else None
@@ -46,6 +61,7 @@ def _landed(prefix: str, root: str, path: str, size: int) -> LandedFile:
         reporter_code=reporter,
         file_name=posixpath.basename(path),
         size=size,
+        modified=modified,
     )
 
 
@@ -74,11 +90,12 @@ def discover(location: str) -> list[LandedFile]:
         if _ignored(posixpath.basename(path)):
             return []
         root = _landing_root(posixpath.dirname(path))
-        return [_landed(prefix, root, path, int(fs.size(path)))]
+        info = fs.info(path)
+        return [_landed(prefix, root, path, int(info.get("size") or 0), _modified(info))]
     root = _landing_root(path)
     found: dict[str, Any] = fs.find(path, detail=True)
     return [
-        _landed(prefix, root, name, int(info.get("size") or 0))
+        _landed(prefix, root, name, int(info.get("size") or 0), _modified(info))
         for name, info in sorted(found.items())
         if info.get("type") == "file" and not _ignored(posixpath.relpath(name, path))
     ]

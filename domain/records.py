@@ -30,6 +30,8 @@ class LandedFile:
     reporter_code: str | None
     file_name: str
     size: int
+    # When the storage says it last changed (seconds since the epoch), where it says.
+    modified: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -163,3 +163,35 @@ def temporary_server_settings() -> Iterator[None]:
             yield
     else:
         yield
+
+
+def start_local_server(port: int = 0) -> BackgroundApi:
+    """A Prefect server with its UI on a loopback port (a free one for 0), for `pimh serve`.
+
+    It keeps its runs in PREFECT_HOME's database, lives as long as the command that
+    started it, and dies with it however the command dies.
+    """
+    port = port or _free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    log_path = _prefect_home() / "pimh-server.log"
+    log = log_path.open("wb")
+    command = [
+        sys.executable, "-m", "prefect", "server", "start",
+        "--host", "127.0.0.1", "--port", str(port),
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command,
+        env={
+            **os.environ,
+            "PREFECT_UI_ENABLED": "true",
+            "PREFECT_UI_API_URL": os.environ.get("PREFECT_UI_API_URL", api_url),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        },
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        preexec_fn=partial(die_with_parent, signal.SIGTERM),  # noqa: PLW1509
+    )
+    server = BackgroundApi(process, api_url, log_path, log)
+    atexit.register(server.stop)
+    return server

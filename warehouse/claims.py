@@ -32,6 +32,8 @@ from warehouse.engine import write_transaction
 from warehouse.read import as_utc
 from warehouse.tables import file_claim, submission
 
+# Set by `pimh worker` for the flow runs it starts: which worker holds a claim.
+WORKER_NAME: Final = "PIMH_WORKER_NAME"
 # Rows per statement: well inside both backends' limits on bound parameters.
 _BATCH: Final = 500
 
@@ -59,19 +61,23 @@ class Claimant:
     """The run making claims: a token for this run, and the process holding them."""
 
     token: str
-    holder: str  # host:pid:start ticks, for telling a dead holder from a live one
+    # `host:pid:start ticks`, for telling a dead holder from a live one, then the worker
+    # the process runs under where it runs under one (`PIMH_WORKER_NAME`).
+    holder: str
 
     @classmethod
     def for_this_process(cls) -> Claimant:
         pid = os.getpid()
         started = _process_started(pid) or "?"
-        return cls(uuid.uuid4().hex, f"{socket.gethostname()}:{pid}:{started}")
+        worker = os.environ.get(WORKER_NAME)
+        holder = f"{socket.gethostname()}:{pid}:{started}" + (f" {worker}" if worker else "")
+        return cls(uuid.uuid4().hex, holder)
 
 
 def _holder_is_gone(holder: str) -> bool:
     """Whether the claim's holder is known to have stopped: a process on this machine that
     no longer runs. On another machine nothing is known, and the lease decides."""
-    host, _, rest = holder.partition(":")
+    host, _, rest = holder.split(" ", 1)[0].partition(":")
     pid, _, started = rest.partition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return False
