@@ -38,8 +38,8 @@ RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin pimh \
  && chown -R pimh:pimh /data
 
 USER pimh
-# Flow runs start in the working directory the deployment recorded: `pimh deploy` and the
-# workers run from the same one, in the same image.
+# `pimh deploy` and the workers run from this same folder in the same image, so whatever
+# path a deployment records, every worker has it.
 WORKDIR /home/pimh
 
 ENTRYPOINT ["pimh"]

@@ -380,7 +380,7 @@ def test_pimh_services_share_the_data_volumes_and_reach_the_database_and_the_ser
     # The landing area the watcher watches and the sweep sweeps is the shared volume.
     watcher, deploy = pimh_services["watcher"], pimh_services["deploy"]
     assert _in_a_volume(_argv(watcher)[-1], watcher)
-    assert _in_a_volume(_option(_argv(deploy), "--landing"), deploy)
+    assert _in_a_volume(_argv(deploy)[-1], deploy)
 
 
 def test_services_wait_for_what_they_need_and_come_back_when_they_stop() -> None:
