@@ -52,8 +52,11 @@ class _Appeared:
 
 @dataclass(frozen=True, slots=True)
 class _Writing:
-    """Open for writing: waits for the writer's close. `wrote`: a write was seen, not only
-    an open (an open then a close without writing was only a reader)."""
+    """Open for writing: waits for the writer's close.
+
+    `wrote`: a write was seen, not only an open; an open then a close without writing was
+    only a reader.
+    """
 
     wrote: bool
 
@@ -71,8 +74,8 @@ _State = _Appeared | _Writing | _Closed
 class EventSettler:
     """Which files under `root` have settled, from the events seen; it reads no clock.
 
-    Files are named by absolute local path, the form `pimh ingest` takes. `stat` is
-    injectable so the rules can be tested without a file system.
+    Files are named by absolute local path, the form `pimh ingest` takes. `stat_file`
+    can be replaced, so the rules can be tested without a file system.
     """
 
     def __init__(
