@@ -19,8 +19,12 @@ from domain.records import LandedFile
 from domain.reference import is_reporter_code
 
 
-def _ignored(relative: str) -> bool:
-    """Lock files, partial copies, hidden files and anything in a hidden folder (`.snapshot`)."""
+def ignored(relative: str) -> bool:
+    """Lock files, partial copies, hidden files and anything in a hidden folder (`.snapshot`).
+
+    `relative` is the path under the landing area, with `/` between its parts: the watcher
+    applies the same rule to the files it sees land.
+    """
     parts = relative.split("/")
     name = parts[-1]
     return (
@@ -30,7 +34,12 @@ def _ignored(relative: str) -> bool:
     )
 
 
-def _protocol_prefix(fs: AbstractFileSystem, url: str) -> str:
+def protocol_prefix(fs: AbstractFileSystem, url: str) -> str:
+    """What comes before a path of `fs` in the URLs `pimh ingest` takes.
+
+    Nothing for a local path, `s3://` and the like otherwise: the watcher names the files it
+    sees land exactly as `discover` does, so the two never disagree about a file.
+    """
     protocol = fs.protocol[0] if isinstance(fs.protocol, tuple | list) else fs.protocol
     return "" if protocol in ("file", "local") and "://" not in url else f"{protocol}://"
 
@@ -85,9 +94,9 @@ def discover(location: str) -> list[LandedFile]:
     """The files a path names: a landing root, one reporter's folder, or a single file."""
     fs, path = url_to_fs(location)
     path = path.rstrip("/") or "/"
-    prefix = _protocol_prefix(fs, location)
+    prefix = protocol_prefix(fs, location)
     if fs.isfile(path):
-        if _ignored(posixpath.basename(path)):
+        if ignored(posixpath.basename(path)):
             return []
         root = _landing_root(posixpath.dirname(path))
         info = fs.info(path)
@@ -97,7 +106,7 @@ def discover(location: str) -> list[LandedFile]:
     return [
         _landed(prefix, root, name, int(info.get("size") or 0), _modified(info))
         for name, info in sorted(found.items())
-        if info.get("type") == "file" and not _ignored(posixpath.relpath(name, path))
+        if info.get("type") == "file" and not ignored(posixpath.relpath(name, path))
     ]
 
 
