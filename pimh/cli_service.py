@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -68,17 +68,40 @@ def _recorded_filter(settings: Settings) -> Callable[[Sequence[object]], set[str
     return lambda landed: recorded_urls(engine, landed)  # type: ignore[arg-type]
 
 
+if TYPE_CHECKING:
+    from flows.ingest import IngestResult
+
+
 def _log(message: str) -> None:
     console.print(escape(message), highlight=False, soft_wrap=True)
 
 
 def _ingest_here(settings: Settings) -> Callable[[list[str]], None]:
-    """Each batch ingested in this process, one line per file with its outcome."""
+    """Each batch ingested in this process, one line per file with its outcome.
+
+    The flow runs in a thread of its own: Prefect's engine takes over SIGTERM in the main
+    thread while a run is in it, and a SIGTERM then would abort the batch half-way. So the
+    watcher's own handler gets the signal, the batch in hand finishes, and it stops.
+    """
     from pimh.cli_ingest import run_ingest
 
     def on_batch(urls: list[str]) -> None:
-        result = run_ingest(urls, settings)
-        for file in result.files:
+        outcome: list[IngestResult] = []
+        failure: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                outcome.append(run_ingest(urls, settings))
+            except BaseException as error:  # handed to the watcher's thread below
+                failure.append(error)
+
+        runner = threading.Thread(target=work, name="ingest", daemon=True)
+        runner.start()
+        while runner.is_alive():
+            runner.join(timeout=0.2)  # the main thread stays free for signal handlers
+        if failure:
+            raise failure[0]
+        for file in outcome[0].files:
             problems = f" ({file.errors} errors, {file.warnings} warnings)"
             feedback = f"; feedback {file.feedback}" if file.feedback else ""
             _log(f"{file.file}: {file.status}{problems}{feedback}")

@@ -47,17 +47,16 @@ class Place:
         return self.root / "feedback"
 
     def environment(self, prefect_api_url: str | None, **extra: str) -> dict[str, str]:
-        env = quiet_environment(
-            self.root / "prefect-home",
-            PIMH_WAREHOUSE_URL=self.warehouse_url,
-            PIMH_ARCHIVE_URL=str(self.root / "archive"),
-            PIMH_FEEDBACK_URL=str(self.feedback),
-            PIMH_SETTLE_SECONDS="0",
-            PIMH_ARRIVAL_TIME=ARRIVAL,
-            PIMH_LOAD_CHUNK_SIZE="8",
-            PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
-            **extra,
-        )
+        defaults = {
+            "PIMH_WAREHOUSE_URL": self.warehouse_url,
+            "PIMH_ARCHIVE_URL": str(self.root / "archive"),
+            "PIMH_FEEDBACK_URL": str(self.feedback),
+            "PIMH_SETTLE_SECONDS": "0",
+            "PIMH_ARRIVAL_TIME": ARRIVAL,
+            "PIMH_LOAD_CHUNK_SIZE": "8",
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+        }
+        env = quiet_environment(self.root / "prefect-home", **{**defaults, **extra})
         if prefect_api_url:
             env["PREFECT_API_URL"] = prefect_api_url
         return env

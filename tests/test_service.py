@@ -85,7 +85,13 @@ def _environment(place: Place, prefect_api: str | None, **extra: str) -> dict[st
 
 
 def _service(
-    running: Processes, place: Place, landing: Path, prefect_api: str, workers: tuple[str, ...]
+    running: Processes,
+    place: Place,
+    landing: Path,
+    prefect_api: str,
+    workers: tuple[str, ...],
+    watcher_env: dict[str, str] | None = None,
+    **worker_env: str,
 ) -> dict[str, subprocess.Popen[bytes]]:
     deployed = subprocess.run(
         [*PIMH, "deploy", str(landing)], env=_environment(place, prefect_api),
@@ -95,20 +101,22 @@ def _service(
     started = {
         name: running.start(
             [*PIMH, "worker", "--name", name],
-            _environment(place, prefect_api),
+            _environment(place, prefect_api, **worker_env),
             place.root / f"worker-{name}.log",
         )
         for name in workers
     }
-    started["watcher"] = _start_watcher(running, place, landing, prefect_api)
+    started["watcher"] = _start_watcher(running, place, landing, prefect_api, **(watcher_env or {}))
     return started
 
 
 def _start_watcher(
-    running: Processes, place: Place, landing: Path, prefect_api: str | None
+    running: Processes, place: Place, landing: Path, prefect_api: str | None, **env: str
 ) -> subprocess.Popen[bytes]:
     log = place.root / f"watcher-{len(running.started)}.log"
-    watcher = running.start([*PIMH, "watch", str(landing)], _environment(place, prefect_api), log)
+    watcher = running.start(
+        [*PIMH, "watch", str(landing)], _environment(place, prefect_api, **env), log
+    )
     wait_until(
         lambda: "Watching" in log.read_text() or watcher.poll() is not None,
         60,
@@ -219,9 +227,14 @@ def test_a_watcher_and_a_worker_killed_mid_batch_lose_and_double_nothing(
     outbox = tmp_path / "outbox"
     files = _returns(outbox, 40)
     with processes() as running:
-        started = _service(running, place, landing, prefect_api, ("w1",))
+        # The first worker's runs stall after their first load transaction: a kill then is
+        # mid-batch, every time.
+        started = _service(
+            running, place, landing, prefect_api, ("w1",),
+            PIMH_LOAD_CHUNK_SIZE="5", PIMH_FAULT_AT="after_load_chunk:1", PIMH_FAULT="pause:120",
+        )  # fmt: skip
         _drop(files, outbox, landing)
-        wait_until(lambda: len(_recorded(place)) > 0, 120, 0.1, "loading starting")
+        wait_until(lambda: len(_recorded(place)) >= 5, 120, 0.1, "loading starting")
         for name in ("watcher", "w1"):  # as a machine dies: every process of theirs
             os.killpg(started[name].pid, signal.SIGKILL)
             started[name].wait(timeout=10)
@@ -246,7 +259,11 @@ def test_two_workers_share_two_hundred_files_each_recorded_once(
     outbox = tmp_path / "outbox"
     files = _returns(outbox, 200)
     with processes() as running:
-        _service(running, place, landing, prefect_api, ("w1", "w2"))
+        # Runs of twenty: enough of them that both workers take some.
+        _service(
+            running, place, landing, prefect_api, ("w1", "w2"),
+            watcher_env={"PIMH_BATCH_MAX_FILES": "20"},
+        )  # fmt: skip
         _drop(files, outbox, landing)
         wait_until(
             lambda: len(_recorded(place)) == 200, 300, 1, "two hundred returns being recorded"
