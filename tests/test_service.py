@@ -90,6 +90,7 @@ def _service(
     landing: Path,
     prefect_api: str,
     workers: tuple[str, ...],
+    *,
     watcher_env: dict[str, str] | None = None,
     **worker_env: str,
 ) -> dict[str, subprocess.Popen[bytes]]:
