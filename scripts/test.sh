@@ -8,4 +8,10 @@ bash scripts/setup.sh
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 .venv/bin/lint-imports --no-cache
-exec .venv/bin/pytest -n 2 "$@"
+if [ "$#" -gt 0 ]; then
+  exec .venv/bin/pytest -n 2 "$@"
+fi
+# The service tests start servers, watchers and workers of their own and wait on them with
+# time limits: they run after the rest, one at a time, with both cores to themselves.
+.venv/bin/pytest -n 2 -m "not service"
+exec .venv/bin/pytest -m service

@@ -27,6 +27,7 @@ from tests.services import PIMH, Processes, alive, descendants, free_port, proce
 
 BOARDS = tuple(sorted(BOARD_NAMES))
 PERIODS = [(financial_year_label(y), q) for y in range(2019, 2023) for q in QUARTERS]
+pytestmark = pytest.mark.service
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -267,7 +268,7 @@ def test_two_workers_share_two_hundred_files_each_recorded_once(
         )  # fmt: skip
         _drop(files, outbox, landing)
         wait_until(
-            lambda: len(_recorded(place)) == 200, 300, 1, "two hundred returns being recorded"
+            lambda: len(_recorded(place)) == 200, 480, 1, "two hundred returns being recorded"
         )
     recorded = _recorded(place)
     assert len({origin for origin, _ in recorded}) == 200
