@@ -142,7 +142,7 @@ def test_the_embedded_watcher_takes_a_slow_copy_once_it_is_whole(
     """No Prefect server: the watcher ingests in its own process. A copy that pauses is not
     read half-written; once closed, it is in the warehouse within seconds."""
     place = sqlite_place(tmp_path / "place")
-    [source] = _returns(tmp_path / "outbox", 1)
+    source, *later = _returns(tmp_path / "outbox", 3)
     with processes() as running:
         watcher = _start_watcher(running, place, landing, None)
         target = landing / source.relative_to(tmp_path / "outbox")
@@ -150,6 +150,11 @@ def test_the_embedded_watcher_takes_a_slow_copy_once_it_is_whole(
         assert _recorded(place) == []  # never read while it was being written
         wait_until(lambda: len(_recorded(place)) == 1, 30, 0.1, "the return being recorded")
         assert _recorded(place) == [(str(target), "accepted")]
+        # Later batches find the reader's helpers the first batch started still working.
+        for count, file in enumerate(later, start=2):
+            _drop([file], tmp_path / "outbox", landing)
+            wait_until(lambda: len(_recorded(place)) == count, 30, 0.1, "a later batch")  # noqa: B023
+        assert watcher.poll() is None
         helpers = descendants(watcher.pid)
         watcher.send_signal(signal.SIGTERM)
         watcher.wait(timeout=30)
