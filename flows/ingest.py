@@ -77,14 +77,15 @@ class IngestResult:
 
 
 @flow(name="ingest-returns", log_prints=False)
-def ingest_returns(locations: list[str]) -> IngestResult:
+def ingest_returns(locations: list[str], settled: bool = False) -> IngestResult:
     """Validate and load every settled file under `locations`; report every file's fate.
 
-    Its only parameter is where the files are: the settings (the warehouse URL with its
-    password among them) come from `config.settings.current_settings`, never through
-    Prefect, which shows parameters in its UI. Each file is claimed in the warehouse
-    first, so that any number of runs at once record and load it once; a run that fails
-    gives its unrecorded claims back.
+    Its parameters say only where the files are, and whether the caller (the watcher)
+    has already seen each of them stop changing, so this run need not wait the quiet time
+    again: the settings (the warehouse URL with its password among them) come from
+    `config.settings.current_settings`, never through Prefect, which shows parameters in
+    its UI. Each file is claimed in the warehouse first, so that any number of runs at
+    once record and load it once; a run that fails gives its unrecorded claims back.
     """
     settings = current_settings()
     workers = settings.reader_processes
@@ -92,7 +93,7 @@ def ingest_returns(locations: list[str]) -> IngestResult:
     url = settings.warehouse_url
     prepare_warehouse(url)
     landed, still_changing = find_returns(
-        locations, settings.settle_seconds, settings.settle_timeout_seconds
+        locations, 0 if settled else settings.settle_seconds, settings.settle_timeout_seconds
     )
     received, archiving = receive_files(
         data(landed), settings.archive_url, settings.arrival_time, workers
@@ -148,8 +149,10 @@ def _ingest_claimed(
     )
 
 
-def ingest(locations: list[str], settings: Settings | None = None) -> IngestResult:
+def ingest(
+    locations: list[str], settings: Settings | None = None, *, settled: bool = False
+) -> IngestResult:
     """The ingest flow run in this process with `settings` (by default the environment's):
     for the command line, the embedded watcher, tests and benchmarks."""
     with using_settings(settings or Settings()):
-        return ingest_returns(locations)
+        return ingest_returns(locations, settled)

@@ -55,8 +55,11 @@ def _keep_tracebacks_off_the_terminal() -> None:
                 handler.setLevel(logging.CRITICAL)
 
 
-def run_ingest(locations: list[str], settings: Settings) -> IngestResult:
-    """One ingest run over `locations`, under Prefect, with a spinner while it works."""
+def run_ingest(locations: list[str], settings: Settings, *, settled: bool = False) -> IngestResult:
+    """One ingest run over `locations`, under Prefect, with a spinner while it works.
+
+    `settled`: the caller (the watcher) has seen each file stop changing already.
+    """
     apply_defaults()
     from connectors.isolation import warm_reader_pool
 
@@ -68,7 +71,7 @@ def run_ingest(locations: list[str], settings: Settings) -> IngestResult:
     with console.status(f"Ingesting {len(locations)} location(s)…"):
         wait_for_prefect_api()
         with temporary_server_settings():
-            return ingest(locations, settings)
+            return ingest(locations, settings, settled=settled)
 
 
 def start_prefect_early() -> None:

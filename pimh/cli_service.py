@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -89,7 +90,7 @@ def _ingest_here(settings: Settings) -> Callable[[list[str]], None]:
     runner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest")
 
     def on_batch(urls: list[str]) -> None:
-        batch = runner.submit(run_ingest, urls, settings)
+        batch = runner.submit(partial(run_ingest, urls, settings, settled=True))
         while True:
             try:  # short waits: the main thread stays free for signal handlers
                 outcome = batch.result(timeout=0.2)
@@ -176,36 +177,24 @@ def worker(
     pool: Annotated[str | None, typer.Option("--pool", help="Work pool (PIMH_WORK_POOL).")] = None,
     name: Annotated[str | None, typer.Option("--name", help="This worker's name.")] = None,
 ) -> None:
-    """Run the work pool's flow runs on this machine (a Prefect process worker).
+    """Run the work pool's flow runs on this machine, one at a time, in this process.
 
-    Polls every PREFECT_WORKER_QUERY_SECONDS (1 s unless set; Prefect's own default is
-    10 s, which alone would make a file wait seconds).
+    A Prefect worker that keeps pimh imported and its readers warm between runs (see
+    flows.worker), polling every PREFECT_WORKER_QUERY_SECONDS (1 s unless set; Prefect's
+    own default is 10 s, which alone would make a file wait seconds).
     """
-    from flows.service import ensure_work_pool
-
     if not os.environ.get("PREFECT_API_URL"):
         console.print("[red]PREFECT_API_URL is not set: a worker serves a Prefect server.[/]")
         raise typer.Exit(code=2)
-    settings = Settings()
-    chosen = pool or settings.work_pool
-    ensure_work_pool(chosen)
     os.environ.setdefault("PREFECT_WORKER_QUERY_SECONDS", "1")
     os.environ.setdefault("PREFECT_WORKER_PREFETCH_SECONDS", "1")
-    command = [
-        sys.executable,
-        "-m",
-        "prefect",
-        "worker",
-        "start",
-        "--pool",
-        chosen,
-        "--type",
-        "process",
-    ]
     if name:
-        command += ["--name", name]
         os.environ["PIMH_WORKER_NAME"] = name
-    os.execv(sys.executable, command)  # noqa: S606 - becomes the worker: signals reach it directly
+    from flows.worker import ensure_work_pool, start_worker
+
+    chosen = pool or Settings().work_pool
+    ensure_work_pool(chosen)
+    start_worker(chosen, name)
 
 
 def serve(

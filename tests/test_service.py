@@ -174,7 +174,7 @@ def test_through_a_server_a_landed_file_is_one_named_run_with_its_artifact(
         run = _finished_run(prefect_api, "S08000015 Ayrshire and Arran 2019-20 Q1")
     assert run["state"]["type"] == "COMPLETED"
     assert {"S08000015", "2019-20 Q1"} <= set(run["tags"])
-    assert set(run["parameters"]) == {"locations"}
+    assert set(run["parameters"]) == {"locations", "settled"}
     artifacts = httpx.post(
         f"{prefect_api}/artifacts/filter",
         json={"artifacts": {"flow_run_id": {"any_": [run["id"]]}}},
