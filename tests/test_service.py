@@ -148,7 +148,8 @@ def test_the_embedded_watcher_takes_a_slow_copy_once_it_is_whole(
         target = landing / source.relative_to(tmp_path / "outbox")
         _copy_slowly(source, target)
         assert _recorded(place) == []  # never read while it was being written
-        wait_until(lambda: len(_recorded(place)) == 1, 30, 0.1, "the return being recorded")
+        # The first batch also waits for the temporary Prefect server's first start.
+        wait_until(lambda: len(_recorded(place)) == 1, 90, 0.1, "the return being recorded")
         assert _recorded(place) == [(str(target), "accepted")]
         # Later batches find the reader's helpers the first batch started still working.
         for count, file in enumerate(later, start=2):
