@@ -71,6 +71,33 @@ def run_ingest(locations: list[str], settings: Settings) -> IngestResult:
             return ingest(locations, settings)
 
 
+def missing_local_paths(locations: list[str]) -> list[str]:
+    """The local paths among `locations` that do not exist. URLs (`s3://`, `memory://`) are
+    left for the run to read: asking their storage here could mean a slow network call."""
+    missing = []
+    for location in locations:
+        scheme, _, rest = location.partition("://")
+        local = rest if scheme == "file" else (location if not rest else None)
+        if local is not None and not Path(local).expanduser().exists():
+            missing.append(location)
+    return missing
+
+
+def refuse_missing_paths(locations: list[str]) -> None:
+    """A path that does not exist is a typo, not an empty landing area: say so, exit 2."""
+    missing = missing_local_paths(locations)
+    if missing:
+        names = ", ".join(missing)
+        console.print(
+            f"[red]Nothing was ingested: {escape(names)} "
+            f"{'does' if len(missing) == 1 else 'do'} not exist.[/] Check the path, or "
+            "give the landing folder, a reporter's folder or a file.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=2)
+
+
 def start_prefect_early() -> None:
     """Prefect's API server boots while the command does its other work (see
     pimh.prefect_server); the defaults must be in the environment it inherits."""
@@ -137,6 +164,7 @@ def ingest(
     the pipeline itself could not work, e.g. the warehouse is unreachable, or when the
     --register CSV has problems (then nothing is ingested).
     """
+    refuse_missing_paths(paths)
     start_prefect_early()
     settings = Settings()
     if warehouse:
