@@ -415,7 +415,8 @@ def test_a_forecast_more_than_10_percent_over_allocation_is_a_warning(
     assert issues == [
         warning(
             f"Forecast full year ({shown}) is more than 10% above the allocation "
-            "(£500,000.00). Please check it; the return has been loaded.",
+            "(£500,000.00). Please check it; a warning alone does not stop a return being "
+            "accepted.",
             "Finance!D5",
             found,
         )
