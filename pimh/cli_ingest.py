@@ -25,6 +25,7 @@ from pimh.prefect_server import (
     temporary_server_settings,
     wait_for_prefect_api,
 )
+from pimh.ingest_progress import ingest_progress
 from pimh.terminal import console
 from pimh.warehouse_failures import unreachable
 
@@ -56,7 +57,7 @@ def _keep_tracebacks_off_the_terminal() -> None:
 
 
 def run_ingest(locations: list[str], settings: Settings) -> IngestResult:
-    """One ingest run over `locations`, under Prefect, with a spinner while it works."""
+    """One ingest run over `locations`, under Prefect, with a progress bar while it works."""
     apply_defaults()
     from connectors.isolation import warm_reader_pool
 
@@ -65,7 +66,7 @@ def run_ingest(locations: list[str], settings: Settings) -> IngestResult:
     from flows.ingest import ingest
 
     _keep_tracebacks_off_the_terminal()
-    with console.status(f"Ingesting {len(locations)} location(s)…"):
+    with ingest_progress(console, len(locations)):
         wait_for_prefect_api()
         with temporary_server_settings():
             return ingest(locations, settings)
