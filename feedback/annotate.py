@@ -41,6 +41,7 @@ def annotate_workbook(
     workbook: bytes,
     file_name: str,
     issues: Sequence[Issue],
+    *,
     max_bytes: int = 20_000_000,
     max_sheet_bytes: int = MAX_SHEET_BYTES,
     subject: FeedbackSubject | None = None,

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from config.settings import Settings
 from intake.summary import TAKEN_ELSEWHERE
+from pimh.ingest_progress import ingest_progress
 from pimh.options import WarehouseOption
 from pimh.prefect_env import apply_defaults
 from pimh.prefect_server import (
@@ -25,7 +26,6 @@ from pimh.prefect_server import (
     temporary_server_settings,
     wait_for_prefect_api,
 )
-from pimh.ingest_progress import ingest_progress
 from pimh.terminal import console
 from pimh.warehouse_failures import unreachable
 

@@ -131,6 +131,7 @@ def template_tsr(
     year: YearOption,
     quarter: QuarterOption,
     output: OutputOption,
+    *,
     warehouse: WarehouseOption = None,
     force: ForceOption = False,
 ) -> None:
