@@ -218,8 +218,8 @@ def test_in_post_above_funded_is_a_warning_only(tmp_path: Path) -> None:
     issues = issues_of(tmp_path, changed(valid_return(), "Staffing", 0, 3, 2.5))
     assert issues == [
         warning(
-            "In post WTE (2.5) is above Funded WTE (2). Please check it; the return has been "
-            "loaded.",
+            "In post WTE (2.5) is above Funded WTE (2). Please check it; a warning alone does "
+            "not stop a return being accepted.",
             "Staffing!D5",
             "2.5",
         )
