@@ -249,3 +249,64 @@ def test_a_retried_warehouse_step_is_named_in_plain_words() -> None:
         "Could not reach the warehouse (prepare_warehouse); retry 2 of 3 in 3 seconds…"
     )
     assert retry_notice("prepare_warehouse-7a1", "Finished in state Completed()") is None
+
+
+# --- progress, fed by the flow's own steps ------------------------------------------------------
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_flow_reports_files_read_validated_and_loaded(tmp_path: Path) -> None:
+    """The counts the bar shows come from the run's steps as they finish."""
+    from config.settings import Settings
+    from flows.ingest import ingest
+    from flows.progress import Step, reporting_progress
+    from tests.builders import changed, valid_return, write
+
+    landing = tmp_path / "landing"
+    write(landing / "S08000024" / "lothian.xlsx", valid_return("S08000024"))
+    bad = changed(valid_return("S08000016"), "Activity", 0, 2, 500)
+    write(landing / "S08000016" / "borders.xlsx", bad)
+    settings = Settings(
+        warehouse_url=f"sqlite:///{tmp_path / 'w.db'}",
+        archive_url=str(tmp_path / "archive"),
+        feedback_url=str(tmp_path / "feedback"),
+        settle_seconds=0,
+    )
+    told: list[tuple[Step, int]] = []
+    with reporting_progress(lambda step, count: told.append((step, count))):
+        ingest([str(landing)], settings)
+    assert told == [("received", 2), ("new", 2), ("read", 2), ("validated", 2), ("loaded", 2)]
+    told.clear()
+    ingest([str(landing)], settings)  # no listener: nothing told, nothing breaks
+    assert told == []
+
+
+def test_no_bar_is_drawn_into_a_file() -> None:
+    """Piped or redirected, the run draws nothing: no bar, no redraws in the file."""
+    from flows.progress import report
+    from pimh.ingest_progress import ingest_progress
+
+    console = Console(file=io.StringIO())
+    with ingest_progress(console, 1):
+        report("new", 3)
+        report("read", 3)
+    file = console.file
+    assert isinstance(file, io.StringIO)
+    assert file.getvalue() == ""
+
+
+def test_a_terminal_gets_bars_with_counts() -> None:
+    from flows.progress import report
+    from pimh.ingest_progress import ingest_progress
+
+    console = Console(file=io.StringIO(), force_terminal=True, width=80)
+    with ingest_progress(console, 1):
+        report("new", 3)
+        report("read", 2)
+        console.file.flush()
+        drawn = console.file
+        assert isinstance(drawn, io.StringIO)
+        console.print("")  # forces a refresh of the live display
+    text = drawn.getvalue()
+    assert "Files read" in text
+    assert "2/3" in text
