@@ -16,6 +16,7 @@ from config.settings import Settings, current_settings, using_settings
 from connectors.isolation import warm_reader_pool
 from domain.records import ReceivedFile
 from domain.register import empty_register
+from flows.progress import report
 from flows.report_tasks import (
     finish_owed_copies,
     make_annotated_copies,
@@ -98,6 +99,7 @@ def ingest_returns(locations: list[str], settled: bool = False) -> IngestResult:
     received, archiving = receive_files(
         data(landed), settings.archive_url, settings.arrival_time, workers
     )
+    report("received", len(received))
     checkpoint("after_receive")
     claimant = Claimant.for_this_process()
     try:
@@ -117,12 +119,15 @@ def _ingest_claimed(
         data(received), url, claimant, settings.claim_lease_seconds
     )
     sorted_files = sort_received(data(claimed), url)
+    report("new", len(sorted_files.new))
     contents = read_returns(data(sorted_files.new), settings)
+    report("read", len(contents))
     checkpoint("after_read")
     register = read_register(url) if sorted_files.new else empty_register()
     batches = validate_returns(data(sorted_files.new), data(contents), data(register))
     facts = make_fact_rows(data(batches))
     records = record_outcomes(data(sorted_files), data(contents), data(batches))
+    report("validated", len(records))
     if records:
         name_this_run(data(records))
     confirm_archived(data(archiving))
@@ -134,6 +139,7 @@ def _ingest_claimed(
     loaded = load_warehouse(
         data(records), data(facts), url, settings.load_chunk_size, claimant.token
     )
+    report("loaded", len(loaded.ids))
     if loaded.refused:
         write_refused_reports(data(loaded.refused), data(received), settings.feedback_url)
     checkpoint("before_annotated_copies")
