@@ -182,9 +182,9 @@ _validity = case(
         func.round(_floored(POINTS_PER_ERROR * _errors_per_return), 1),
     )
 )
-_cells = _completeness.c
+_filled = _completeness.c
 _completeness_pct = _percentage(
-    _cells.cells_expected - _cells.cells_not_reported, _cells.cells_expected
+    _filled.cells_expected - _filled.cells_not_reported, _filled.cells_expected
 )
 _resubmissions = case(
     (_returns.c.returns_received > 0, _floored(POINTS_PER_REJECTION * _returns.c.returns_rejected))
