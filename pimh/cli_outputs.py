@@ -122,6 +122,20 @@ def _number(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
+def _quality_scores(connection: Connection, period: Period) -> dict[str, str]:
+    """Each reporter's overall data-quality score (the `data_quality` view), as shown."""
+    from sqlalchemy import text
+
+    rows = connection.execute(
+        text(
+            "SELECT reporter_code, overall_score FROM data_quality "
+            "WHERE financial_year = :year AND quarter = :quarter"
+        ),
+        period.params,
+    )
+    return {code: f"{float(score):.0f}" for code, score in rows if score is not None}
+
+
 def status(
     year: YearOption,
     quarter: QuarterOption,
@@ -133,12 +147,14 @@ def status(
     period = _period(year, quarter)
     with _warehouse(warehouse, period) as connection:
         progress = read_tracker(connection, period)
+        quality = _quality_scores(connection, period)
     today = dt.datetime.now(dt.UTC).date()
     table = Table(title=f"Returns for {period}")
     for name in ("Reporter", "Name", "Type", "Fund", "Status", "Received", "Due"):
         table.add_column(name, overflow="fold", no_wrap=name not in {"Name", "Status"})
     table.add_column("Errors", justify="right")
     table.add_column("Warnings", justify="right")
+    table.add_column("Quality", justify="right")
     for row in progress.iter_rows(named=True):
         table.add_row(
             row["reporter_code"],
@@ -150,6 +166,7 @@ def status(
             _day(row["due_on"]),
             _number(row["errors"]),
             _number(row["warnings"]),
+            quality.get(row["reporter_code"], ""),
         )
     _console().print(table)
     counts = dict(progress.group_by("status").len().iter_rows())

@@ -116,3 +116,29 @@ def test_data_quality_scores_each_board_by_its_history(
     assert borders["timeliness_score"] == 0.0  # missing after its due date
     assert borders["validity_score"] is None
     assert borders["overall_score"] == 0.0
+
+
+def test_status_shows_each_reporters_overall_score(
+    landing: Path, settings: Settings, sqlite_url: str
+) -> None:
+    """`pimh status` has a Quality column: the overall score, rounded, blank when none."""
+    from typer.testing import CliRunner
+
+    from pimh.cli import app
+
+    build_history(landing, settings)
+    result = CliRunner().invoke(
+        app,
+        ["status", "--year", "2022-23", "--quarter", "Q1", "--warehouse", sqlite_url],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "Quality" in result.output
+    rows = {
+        line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[1:-1]]
+        for line in result.output.splitlines()
+        if line.startswith("│") and line.split("│")[1].strip()
+    }
+    assert rows[LOTHIAN][-1] == "100"
+    assert rows[FIFE][-1] == "88"
+    assert rows[BORDERS][-1] == "0"
