@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,13 @@ SECTIONS = ("services", "staffing", "activity", "finance", "people", "outcomes",
             "quality")  # fmt: skip
 THREE = re.compile(r"(?<![\d.,])3(?![\d.,%])")
 """The hidden count 3 as a figure of its own (not the 3 of 30, 2.3 or Q3)."""
+FRESH_CHART = """
+import sys
+from extracts.report_charts import render_chart
+from extracts.report_model import Chart, bar_series
+render_chart(Chart("lines", "t", ("Q1", "Q2"), (bar_series("P", ["7", "*"]),), "P"), "c")
+print("matplotlib.pyplot" in sys.modules)
+"""
 
 
 def invoke(args: list[str]) -> Result:
@@ -121,10 +130,14 @@ def open_in_chromium(page_path: Path) -> dict[str, Any]:
                         r => [...r.cells].map(c => c.textContent.trim()))]))""",
             )
             text = page.inner_text("body")
+            page.emulate_media(media="print")
+            breaks = page.eval_on_selector_all(
+                "section", "sections => sections.map(s => getComputedStyle(s).breakBefore)"
+            )
         finally:
             browser.close()
     return {"errors": errors, "outside": outside, "charts": charts, "tables": tables,
-            "text": text}  # fmt: skip
+            "text": text, "print breaks": breaks}  # fmt: skip
 
 
 def _row(rows: list[list[str]], first: str) -> list[str]:
@@ -175,6 +188,27 @@ def test_the_report_renders_offline_with_every_chart_and_no_hidden_count(
     )
     quality = seen["tables"]["quality-1"]
     assert _row(quality, "Lothian")[-1] == "100.0"
+    assert seen["print breaks"] == ["page"] * len(SECTIONS)  # each section on a new page
+
+
+def test_charts_leave_matplotlib_as_they_found_it() -> None:
+    """Drawing uses a Figure of its own: no pyplot, and the global settings are untouched."""
+    import matplotlib as mpl
+
+    from extracts.report_charts import render_chart
+    from extracts.report_model import Chart, bar_series
+
+    before = dict(mpl.rcParams)
+    chart = Chart("bars", "A $5 title", ("A", "B"), (bar_series("People", ["12", "*"]),), "People")
+    svg = render_chart(chart, "chart-test")
+    assert svg.startswith('<svg role="img" aria-label="A $5 title" id="chart-test"')
+    assert "<text" in svg
+    assert dict(mpl.rcParams) == before
+    # Other libraries in this process may load pyplot; a fresh one shows the charts do not.
+    fresh = subprocess.run(
+        [sys.executable, "-c", FRESH_CHART], capture_output=True, text=True, check=False
+    )
+    assert fresh.stdout.strip() == "False", fresh.stderr
 
 
 def test_report_refuses_to_overwrite_without_force(tmp_path: Path, small_counts_url: str) -> None:
