@@ -22,7 +22,8 @@ def render_board_report(report: BoardReport) -> str:
     charts = {
         section.key: render_chart(section.chart, f"chart-{section.key}")
         for section in report.sections
-        if section.chart is not None
+        # A chart of nothing is only axes: the table already says nothing was reported.
+        if section.chart is not None and section.chart.categories
     }
     return (
         _environment()

@@ -258,3 +258,23 @@ def test_report_of_an_empty_warehouse_says_there_is_nothing_to_report(
     assert result.exit_code == 2
     assert "no accepted returns for 2022-23 Q1" in result.output.replace("\n", " ")
     assert not out.exists()
+
+
+def test_a_section_with_nothing_reported_has_its_table_but_no_empty_chart() -> None:
+    """No axes around nothing: the table says nothing was reported for the quarter."""
+    from domain.periods import Period
+    from extracts.report_model import BoardReport, Chart, Section, Table
+    from extracts.report_page import render_board_report
+
+    empty = Section(
+        "people",
+        "People",
+        "Nobody yet.",
+        (Table("People by area", ("Board area", "Total"), ()),),
+        Chart("bars", "People by area", (), (), "People"),
+    )
+    page = render_board_report(
+        BoardReport(Period("2022-23", "Q1"), dt.datetime.now(dt.UTC), "None yet.", (empty,))
+    )
+    assert "<svg" not in page
+    assert "Nothing reported for this quarter." in page
