@@ -93,3 +93,17 @@ OUTCOMES: Final[dict[str, str]] = {
     "SUPPORT_AT_RISK": "improvement in supporting infants at higher risk of mental health problems",
     "WELLBEING": "improved parental wellbeing",
 }
+
+# Community services running nationally, as the Scottish Government published them: "In
+# Scotland in 2019 there were 4 CPMHT services, 0 IMH services and 1 MNPI service. In 2022
+# there are 14 CPMHT services, 14 IMH services, and 10 MNPI services" (Perinatal and infant
+# mental health services: update, Scottish Government, August 2022; kept in the project's
+# background documents, /work/shared/seeds/002_e8c6441e39e7fc4f.txt, "2019-2022 Service
+# Development").
+# The warehouse holds no returns before the programme's first quarter, so the quarterly
+# report compares each quarter's services with these published counts.
+SERVICES_PUBLISHED_SOURCE: Final = (
+    "Scottish Government, Perinatal and infant mental health services: update (August 2022)"
+)
+SERVICES_RUNNING_2019: Final[dict[str, int]] = {"CPMHT": 4, "IMH": 0, "MNPI": 1}
+SERVICES_RUNNING_AUGUST_2022: Final[dict[str, int]] = {"CPMHT": 14, "IMH": 14, "MNPI": 10}

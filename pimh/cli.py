@@ -1,16 +1,25 @@
 """The `pimh` command, assembled from the modules that hold its commands.
 
 Each module serves one audience: `pimh.cli_ingest` and `pimh.cli_register` the data team
-taking returns in, `pimh.cli_outputs` the data team reporting on them, `pimh.cli_templates`
-the boards and charities who send them, `pimh.cli_service` the data team running pimh as a
-service, and `pimh.cli_demo` anyone trying pimh out.
+taking returns in, `pimh.cli_outputs` the data team reporting on them, `pimh.cli_report` the
+Programme Board, `pimh.cli_templates` the boards and charities who send them,
+`pimh.cli_service` the data team running pimh as a service, and `pimh.cli_demo` anyone
+trying pimh out.
 """
 
 from __future__ import annotations
 
 import typer
 
-from pimh import cli_demo, cli_ingest, cli_outputs, cli_register, cli_service, cli_templates
+from pimh import (
+    cli_demo,
+    cli_ingest,
+    cli_outputs,
+    cli_register,
+    cli_report,
+    cli_service,
+    cli_templates,
+)
 
 app = typer.Typer(
     help="Consolidate the PIMH programme's quarterly returns into one warehouse.",
@@ -26,4 +35,5 @@ app.command()(cli_ingest.ingest)
 app.command()(cli_demo.demo)
 app.add_typer(cli_register.register_app, name="register")
 cli_outputs.register_commands(app)
+cli_report.register_commands(app)
 cli_service.register_commands(app)

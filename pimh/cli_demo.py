@@ -15,6 +15,7 @@ import typer
 from config.settings import Settings
 from pimh.cli_ingest import print_summary, run_ingest, start_prefect_early
 from pimh.demo_checks import demo_period
+from pimh.demo_report import write_demo_report
 from pimh.terminal import console
 
 
@@ -81,3 +82,4 @@ def demo(
         f"Feedback reports: {settings.feedback_url}/<reporter code>/\n"
         f"Archive of received files: {settings.archive_url}/"
     )
+    write_demo_report(directory, year, quarter, settings.warehouse_url)

@@ -9,7 +9,7 @@ is a plain sentence and exit code 2, never a traceback.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -131,7 +131,7 @@ def _kind(reporter_type: str, fund: str | None) -> str:
     return fund or "charity"
 
 
-def _tracker_table(title: str, *, with_due: bool) -> Table:
+def _tracker_table(title: str, *, with_due: bool, with_quality: bool = False) -> Table:
     """The tracker's columns, laid out to read whole at 80 columns (a terminal or a file).
 
     Codes, dates and counts never wrap; names and statuses wrap at spaces, never inside a
@@ -149,6 +149,8 @@ def _tracker_table(title: str, *, with_due: bool) -> Table:
         table.add_column("Due", no_wrap=True)
     table.add_column("Errors", justify="right", no_wrap=True)
     table.add_column("Warnings", justify="right", no_wrap=True)
+    if with_quality:
+        table.add_column("Quality", justify="right", no_wrap=True)
     return table
 
 
@@ -156,13 +158,19 @@ def _number(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
-def tracker_table(progress: pl.DataFrame, period: Period, today: dt.date) -> Table:
-    """The quarter's tracker (`warehouse.tracker.tracker`) as the table `pimh status` prints."""
+def tracker_table(
+    progress: pl.DataFrame,
+    period: Period,
+    today: dt.date,
+    quality: Mapping[str, str] | None = None,
+) -> Table:
+    """The quarter's tracker (`warehouse.tracker.tracker`) as the table `pimh status` prints,
+    with each reporter's overall data-quality score when `quality` is given."""
     due_dates = set(progress["due_on"].drop_nulls())
     # Every reporter of a quarter is usually due on one day: said once, in the title.
     one_due = next(iter(due_dates)) if len(due_dates) == 1 else None
     title = f"Returns for {period}" + (f", due {_long_day(one_due)}" if one_due else "")
-    table = _tracker_table(title, with_due=one_due is None)
+    table = _tracker_table(title, with_due=one_due is None, with_quality=quality is not None)
     for row in progress.iter_rows(named=True):
         table.add_row(
             row["reporter_code"],
@@ -173,8 +181,23 @@ def tracker_table(progress: pl.DataFrame, period: Period, today: dt.date) -> Tab
             *([_day(row["due_on"])] if one_due is None else []),
             _number(row["errors"]),
             _number(row["warnings"]),
+            *([quality.get(row["reporter_code"], "")] if quality is not None else []),
         )
     return table
+
+
+def _quality_scores(connection: Connection, period: Period) -> dict[str, str]:
+    """Each reporter's overall data-quality score (the `data_quality` view), as shown."""
+    from sqlalchemy import text
+
+    rows = connection.execute(
+        text(
+            "SELECT reporter_code, overall_score FROM data_quality "
+            "WHERE financial_year = :year AND quarter = :quarter"
+        ),
+        period.params,
+    )
+    return {code: f"{float(score):.0f}" for code, score in rows if score is not None}
 
 
 def status(
@@ -188,7 +211,8 @@ def status(
     period = _period(year, quarter)
     with _warehouse(warehouse, period) as connection:
         progress = read_tracker(connection, period)
-    table = tracker_table(progress, period, dt.datetime.now(dt.UTC).date())
+        quality = _quality_scores(connection, period)
+    table = tracker_table(progress, period, dt.datetime.now(dt.UTC).date(), quality)
     _console().print(table)
     counts = dict(progress.group_by("status").len().iter_rows())
     summary = ", ".join(

@@ -123,6 +123,9 @@ def test_the_demo_loads_the_quarter_with_the_planted_problems_and_published_figu
     assert {c for c, r in planned.items() if r.problems} <= feedback
     assert "86%" in result.output
     assert "5,544" in result.output
+    report = folder / "quarterly-report-2022-23-Q1.html"
+    assert f"Quarterly report for the Programme Board: {report}" in result.output.replace("\n", "")
+    assert "Accepted returns: 14 of 14 NHS boards" in report.read_text(encoding="utf-8")
 
 
 @pytest.mark.postgres

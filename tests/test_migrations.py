@@ -92,6 +92,14 @@ VIEW_COLUMNS: dict[str, list[str]] = {
         "status", "received_late", "due_on", "first_received_at", "last_received_at",
         "submission_id", "errors", "warnings",
     ],
+    "data_quality": [
+        "financial_year", "quarter", "reporter_code", "reporter_type", "reporter_name", "due_on",
+        "first_received_at", "days_from_due", "returns_received", "resubmissions_needed",
+        "errors_before_acceptance", "errors_per_return", "accepted_submission_id",
+        "cells_expected", "cells_not_reported", "warnings", "warnings_explained",
+        "timeliness_score", "validity_score", "completeness_score", "resubmissions_score",
+        "warnings_explained_score", "overall_score",
+    ],
 }  # fmt: skip
 
 # The views as migrations 0001 and 0002 left them, in the order they made them, each with

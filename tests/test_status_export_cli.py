@@ -87,7 +87,7 @@ def test_status_lists_every_expected_return_with_its_status(standard_url: str) -
     assert " accepted " in rows[FIFE]  # first received in time, accepted after the due date
     assert " late " in rows[GGC]
     assert "rejected: awaiting resubmission" in rows[BORDERS]
-    assert cells(rows[BORDERS])[-2] == "3"  # errors
+    assert cells(rows[BORDERS])[-3] == "3"  # errors (then warnings, then the quality score)
     assert " missing " in rows["S08000015"]
     assert " late " in rows[SMALL_ORG]
     assert "MAIN" in rows[FORMULA_ORG]

@@ -1,7 +1,7 @@
 """SQL expressions several views share, each written once.
 
-`utc_date` is the one place where SQLite and PostgreSQL need different SQL; it is a
-SQLAlchemy construct compiled per dialect, so no view carries a dialect switch.
+`utc_date` and `days_after` are the places where SQLite and PostgreSQL need different SQL;
+each is a SQLAlchemy construct compiled per dialect, so no view carries a dialect switch.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Join, Numeric, Table, and_, case, func
+from sqlalchemy import ColumnElement, Date, Integer, Join, Numeric, Table, and_, case, func
 from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -70,3 +70,29 @@ def percent(part: ColumnElement[Any], whole: ColumnElement[Any]) -> ColumnElemen
 def totals(relation: Table, layout: SheetLayout) -> Iterable[ColumnElement[Any]]:
     """The sum of each of a sheet's measures, named as the measure."""
     return (func.sum(relation.c[column.key]).label(column.key) for column in layout.measures)
+
+
+class days_after(FunctionElement[int]):  # noqa: N801 - used like the SQL function it stands for
+    """Whole days from the second date to the first (negative when the first is earlier)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(days_after)
+def _days_after_unsupported(_: days_after, compiler: SQLCompiler, **__: Any) -> str:
+    raise CompileError(f"no difference of dates in {compiler.dialect.name}'s SQL")
+
+
+@compiles(days_after, "sqlite")
+def _days_after_sqlite(element: days_after, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite keeps dates as ISO text; julianday() makes them numbers of days.
+    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+@compiles(days_after, "postgresql")
+def _days_after_postgresql(element: days_after, compiler: SQLCompiler, **kw: Any) -> str:
+    # date - date is already a whole number of days in PostgreSQL.
+    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({later} - {earlier})"

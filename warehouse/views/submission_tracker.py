@@ -19,7 +19,8 @@ from warehouse.views.view import Grain, Layer, View
 
 _quarters, _register, _sub = reporting_quarters.table, register.table, submissions.table
 
-_expected = union_all(
+# Every return expected for a quarter that has begun; the data-quality scores share it.
+expected_returns: Final = union_all(
     select(
         _quarters.c.financial_year,
         _quarters.c.quarter,
@@ -71,7 +72,7 @@ _arrivals = (
 
 _shown = _sub.alias("shown")  # the accepted return, else the latest rejected one
 _accepted = _arrivals.c.accepted_id.is_not(None)
-_received_late = utc_date(_arrivals.c.first_received_at) > _expected.c.due_on
+_received_late = utc_date(_arrivals.c.first_received_at) > expected_returns.c.due_on
 
 submission_tracker: Final = View(
     "submission_tracker",
@@ -81,12 +82,12 @@ submission_tracker: Final = View(
         "One row per quarter that has begun and reporter expected to send a return for it.",
     ),
     select(
-        _expected.c.financial_year,
-        _expected.c.quarter,
-        _expected.c.reporter_code,
-        _expected.c.reporter_type,
-        _expected.c.reporter_name,
-        _expected.c.fund,
+        expected_returns.c.financial_year,
+        expected_returns.c.quarter,
+        expected_returns.c.reporter_code,
+        expected_returns.c.reporter_type,
+        expected_returns.c.reporter_name,
+        expected_returns.c.fund,
         case(
             (and_(_accepted, _received_late), "late"),
             (_accepted, "accepted"),
@@ -94,19 +95,19 @@ submission_tracker: Final = View(
             else_="missing",
         ).label("status"),
         func.coalesce(_received_late, false()).label("received_late"),
-        _expected.c.due_on,
+        expected_returns.c.due_on,
         _arrivals.c.first_received_at,
         _arrivals.c.last_received_at,
         _shown.c.submission_id,
         _shown.c.errors,
         _shown.c.warnings,
     ).select_from(
-        _expected.outerjoin(
+        expected_returns.outerjoin(
             _arrivals,
             and_(
-                _arrivals.c.reporter_code == _expected.c.reporter_code,
-                _arrivals.c.financial_year == _expected.c.financial_year,
-                _arrivals.c.quarter == _expected.c.quarter,
+                _arrivals.c.reporter_code == expected_returns.c.reporter_code,
+                _arrivals.c.financial_year == expected_returns.c.financial_year,
+                _arrivals.c.quarter == expected_returns.c.quarter,
             ),
         ).outerjoin(
             _shown,
