@@ -43,9 +43,7 @@ class Issue:
         if self.value is not None and len(self.value) > QUOTED_CHARACTERS:
             object.__setattr__(self, "value", shown(self.value))
         if self.explanation is not None and len(self.explanation) > EXPLANATION_CHARACTERS:
-            object.__setattr__(
-                self, "explanation", shown(self.explanation, EXPLANATION_CHARACTERS)
-            )
+            object.__setattr__(self, "explanation", shown(self.explanation, EXPLANATION_CHARACTERS))
 
     @property
     def is_error(self) -> bool:

@@ -21,7 +21,7 @@ from domain.cells import quote_sheet
 from domain.issues import Issue
 from feedback.html_report import shorten
 from feedback.marking import Marking, clean_text, comment_lines, comment_text, feedback_sheet_title
-from feedback.subject import locate, sheet_key, where
+from feedback.subject import locate, message_shown, severity_label, sheet_key, where
 
 
 def annotate_openpyxl(workbook: bytes, keep_vba: bool, marking: Marking) -> bytes:
@@ -91,10 +91,10 @@ def _add_feedback_sheet(book: Any, sheets: dict[str, Worksheet], marking: Markin
         cell.font = Font(bold=True)
         sheet.column_dimensions[cell.column_letter].width = width
     for row, issue in enumerate(marking.issues, start=6):
-        _text(sheet.cell(row=row, column=1), "Error" if issue.severity == "error" else "Warning")
+        _text(sheet.cell(row=row, column=1), severity_label(issue))
         _link(sheet.cell(row=row, column=2), issue, sheets)
         _text(sheet.cell(row=row, column=3), shorten(issue.value))
-        _text(sheet.cell(row=row, column=4), issue.message)
+        _text(sheet.cell(row=row, column=4), message_shown(issue))
         sheet.cell(row=row, column=4).alignment = Alignment(wrap_text=True, vertical="top")
     sheet.freeze_panes = "A6"
     for worksheet in sheets.values():

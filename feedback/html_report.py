@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from domain.issues import Issue
 from domain.reference import BOARDS
-from feedback.subject import FeedbackSubject, locate, ordered_issues, where
+from feedback.subject import FeedbackSubject, locate, ordered_issues, severity_label, where
 
 TEMPLATE_NAMES: Final[dict[str, str]] = {
     "BQR": "Board Quarterly Return",
@@ -82,12 +82,14 @@ def _environment() -> Environment:
 def _row(issue: Issue) -> dict[str, object]:
     return {
         "severity": issue.severity,
-        "label": "Error" if issue.severity == "error" else "Warning",
+        "label": severity_label(issue),
         "where": where(issue),
         "value": shorten(issue.value),
         # A cell named but no value found means the cell was blank, which is worth saying.
         "empty_cell": not issue.value and locate(issue).coordinate is not None,
         "message": issue.message,
+        # The reporter's own answer to a warning, shown as theirs.
+        "explanation": issue.explanation,
     }
 
 

@@ -15,7 +15,7 @@ from typing import Final
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from domain.issues import Issue
-from feedback.subject import locate, ordered_issues, sheet_key
+from feedback.subject import locate, message_shown, ordered_issues, severity_label, sheet_key
 
 AUTHOR: Final = "PIMH data team"
 # Excel's own "Bad" and "Neutral" cell-style fills, which reporters already recognise.
@@ -85,7 +85,7 @@ def decide_marking(issues: Sequence[Issue]) -> Marking:
 def comment_lines(issues: Sequence[Issue]) -> list[str]:
     """The lines of the comment on one cell: who wrote it, then each problem there."""
     lines = [f"{AUTHOR}:"]
-    lines += [f"{'Error' if i.severity == 'error' else 'Warning'}: {i.message}" for i in issues]
+    lines += [f"{severity_label(i)}: {message_shown(i)}" for i in issues]
     return lines
 
 

@@ -28,7 +28,7 @@ from domain.cells import column_letter, quote_sheet
 from domain.issues import Issue
 from feedback.html_report import shorten
 from feedback.marking import Marking, clean_text, feedback_sheet_title
-from feedback.subject import locate, sheet_key, where
+from feedback.subject import locate, message_shown, severity_label, sheet_key, where
 from feedback.xml_styles import Styles
 from feedback.xml_text import XML_SPACE, line_feeds
 
@@ -128,12 +128,12 @@ def _add_problem_row(
 ) -> None:
     """Severity, where (a link when the sheet exists), the value found if any, the message."""
     row = _add(data, "row", r=str(number))
-    _add_text_cell(row, number, 1, "Error" if issue.severity == "error" else "Warning")
+    _add_text_cell(row, number, 1, severity_label(issue))
     _add_text_cell(row, number, 2, where(issue), link)
     value = shorten(issue.value)
     if value:
         _add_text_cell(row, number, 3, value)
-    _add_text_cell(row, number, 4, issue.message, wrap)
+    _add_text_cell(row, number, 4, message_shown(issue), wrap)
 
 
 def _add_text_cell(

@@ -82,12 +82,7 @@ def plausibility_issues(
     if current.is_empty():
         return {}
     year, quarter = previous_period()
-    wanted = (
-        current.select("template", "reporter_code", year, quarter)
-        .unique()
-        .drop_nulls()
-        .rows()
-    )
+    wanted = current.select("template", "reporter_code", year, quarter).unique().drop_nulls().rows()
     stored = previous_figures(engine, wanted)
     previous = previous_quarters(stored, current, arrivals)
     found = plausibility_warnings(current, previous, thresholds)

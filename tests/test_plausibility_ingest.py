@@ -8,6 +8,8 @@ same figure sent again is not warned about again.
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,20 @@ def _statuses(url: str) -> list[tuple[object, ...]]:
     )
 
 
+def _assert_feedback_shows_explained(feedback: Path) -> None:
+    """The HTML report and the annotated copy's Feedback sheet show the warning explained."""
+    (report,) = feedback.rglob("q2*.html")
+    page = html.unescape(report.read_text(encoding="utf-8"))
+    assert "Warning, explained" in page
+    assert ROSE in page
+    assert f"Explained: {WHY}" in re.sub(r"<[^>]+>", "", page)
+    (copy,) = feedback.rglob("q2*.xlsx")
+    sheet = load_workbook(copy)["Feedback"]
+    (row,) = [r for r in sheet.iter_rows(min_row=6, values_only=True) if r[1] == "Activity!E5"]
+    assert row[0] == "Warning, explained"
+    assert row[3] == f"{ROSE} Explained: \u201c{WHY}\u201d"
+
+
 def test_a_change_since_last_quarter_is_a_warning_naming_both_quarters(
     landing: Path, settings: Settings, warehouse_url: str
 ) -> None:
@@ -70,10 +86,12 @@ def test_a_change_since_last_quarter_is_a_warning_naming_both_quarters(
     _ingest(landing, settings, "q2.xlsx", _quarter("Q2", 130))
 
     assert _warnings(warehouse_url) == [("accepted", "warning", "Activity!E5", "130", ROSE, None)]
-    assert _statuses(warehouse_url) == [("q1.xlsx", "Q1", "accepted", 0), ("q2.xlsx", "Q2", "accepted", 1)]
-    assert query(
-        warehouse_url, "SELECT open_caseload FROM activity WHERE quarter = 'Q2' AND service = 'CPMHT'"
-    ) == [(130,)]
+    assert _statuses(warehouse_url) == [
+        ("q1.xlsx", "Q1", "accepted", 0),
+        ("q2.xlsx", "Q2", "accepted", 1),
+    ]
+    caseload = "SELECT open_caseload FROM activity WHERE quarter = 'Q2' AND service = 'CPMHT'"
+    assert query(warehouse_url, caseload) == [(130,)]
 
 
 def test_an_explained_warning_is_kept_and_not_raised_again_for_the_same_figure(
@@ -86,6 +104,7 @@ def test_an_explained_warning_is_kept_and_not_raised_again_for_the_same_figure(
     _ingest(landing, settings, "q2.xlsx", _quarter("Q2", 130, WHY))
 
     assert _warnings(warehouse_url) == [("accepted", "warning", "Activity!E5", "130", ROSE, WHY)]
+    _assert_feedback_shows_explained(Path(str(settings.feedback_url)))
 
     # The same caseload again, another figure corrected, no explanation this time.
     corrected = changed(_quarter("Q2", 130), "Activity", 0, 5, 41)
@@ -113,9 +132,7 @@ def test_an_explained_warning_is_kept_and_not_raised_again_for_the_same_figure(
     ]
 
 
-def test_two_quarters_in_one_run_compare_with_each_other(
-    landing: Path, settings: Settings
-) -> None:
+def test_two_quarters_in_one_run_compare_with_each_other(landing: Path, settings: Settings) -> None:
     """It compares a return with the previous quarter's return of the same run."""
     write(landing / LOTHIAN / "q1.xlsx", _quarter("Q1", 40))
     write(landing / LOTHIAN / "q2.xlsx", _quarter("Q2", 130))

@@ -23,31 +23,31 @@ from domain.layouts import BQR, TSR
 from domain.records import RETURN_INDEX
 
 # The columns of a frame of figures; the current frame has `CURRENT_EXTRA` too.
-FIGURE_SCHEMA: Final[dict[str, type[pl.DataType]]] = {
-    "template": pl.String,
-    "reporter_code": pl.String,
-    "financial_year": pl.String,
-    "quarter": pl.String,
-    "sheet": pl.String,
-    "subject": pl.String,
-    "measure": pl.String,
-    "value": pl.Float64,
+FIGURE_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "template": pl.String(),
+    "reporter_code": pl.String(),
+    "financial_year": pl.String(),
+    "quarter": pl.String(),
+    "sheet": pl.String(),
+    "subject": pl.String(),
+    "measure": pl.String(),
+    "value": pl.Float64(),
 }
-CURRENT_EXTRA: Final[dict[str, type[pl.DataType]]] = {
-    RETURN_INDEX: pl.Int64,
-    "cell": pl.String,
-    "explanation": pl.String,
-    "answers_only": pl.Boolean,
+CURRENT_EXTRA: Final[dict[str, pl.DataType]] = {
+    RETURN_INDEX: pl.Int64(),
+    "cell": pl.String(),
+    "explanation": pl.String(),
+    "answers_only": pl.Boolean(),
 }
-WARNING_SCHEMA: Final[dict[str, type[pl.DataType]]] = {
-    RETURN_INDEX: pl.Int64,
-    "rule": pl.String,
-    "sheet": pl.String,
-    "cell": pl.String,
-    "subject": pl.String,
-    "value": pl.String,
-    "message": pl.String,
-    "explanation": pl.String,
+WARNING_SCHEMA: Final[dict[str, pl.DataType]] = {
+    RETURN_INDEX: pl.Int64(),
+    "rule": pl.String(),
+    "sheet": pl.String(),
+    "cell": pl.String(),
+    "subject": pl.String(),
+    "value": pl.String(),
+    "message": pl.String(),
+    "explanation": pl.String(),
 }
 
 # Each rule's figures, as (template, sheet, measure).
@@ -90,6 +90,7 @@ def subject_of(template: str, sheet: str) -> pl.Expr:
         return pl.col("service").alias("subject")
     return pl.lit(None, pl.String).alias("subject")
 
+
 _LABELS: Final = {c.key: c.printed for t in (BQR, TSR) for s in t.sheets for c in s.measures}
 _KINDS: Final = {c.key: c.kind for t in (BQR, TSR) for s in t.sheets for c in s.measures}
 _ASK: Final = "please check it or explain it."
@@ -118,9 +119,9 @@ def previous_period() -> tuple[pl.Expr, pl.Expr]:
         "{}-{}", year_start, ((year_start + 1) % 100).cast(pl.String).str.zfill(2)
     ).alias("previous_year")
     number = pl.col("quarter").str.slice(1).cast(pl.Int32, strict=False)
-    quarter = pl.format(
-        "Q{}", pl.when(is_q1).then(pl.lit(4)).otherwise(number - 1)
-    ).alias("previous_quarter")
+    quarter = pl.format("Q{}", pl.when(is_q1).then(pl.lit(4)).otherwise(number - 1)).alias(
+        "previous_quarter"
+    )
     return year, quarter
 
 
@@ -151,9 +152,9 @@ def shown_figure(value: pl.Expr, measure: pl.Expr) -> pl.Expr:
     money = pl.concat_str(
         pl.lit("£"),
         grouped,
-        pl.when(pence > 0).then(pl.lit(".") + pence.cast(pl.String).str.zfill(2)).otherwise(
-            pl.lit("")
-        ),
+        pl.when(pence > 0)
+        .then(pl.lit(".") + pence.cast(pl.String).str.zfill(2))
+        .otherwise(pl.lit("")),
     )
     kind = measure.replace_strict(_KINDS, default=None, return_dtype=pl.String)
     return pl.when(kind == "pounds").then(money).otherwise(figure_text(value))
@@ -165,9 +166,11 @@ def _label() -> pl.Expr:
 
 def _for_subject() -> pl.Expr:
     """` for CPMHT`, or nothing when the sheet's one row has no subject (a charity's Finance)."""
-    return pl.when(pl.col("subject").is_null() | (pl.col("subject") == "")).then(
-        pl.lit("")
-    ).otherwise(pl.lit(" for ") + pl.col("subject"))
+    return (
+        pl.when(pl.col("subject").is_null() | (pl.col("subject") == ""))
+        .then(pl.lit(""))
+        .otherwise(pl.lit(" for ") + pl.col("subject"))
+    )
 
 
 def _periods_text() -> tuple[pl.Expr, pl.Expr]:
@@ -232,8 +235,10 @@ def _change_message(verb: pl.Expr) -> pl.Expr:
 
 
 def _rose_or_fell() -> pl.Expr:
-    return pl.when(pl.col("value") > pl.col("previous_value")).then(pl.lit("rose")).otherwise(
-        pl.lit("fell")
+    return (
+        pl.when(pl.col("value") > pl.col("previous_value"))
+        .then(pl.lit("rose"))
+        .otherwise(pl.lit("fell"))
     )
 
 
@@ -280,8 +285,7 @@ def allocation_changes(pairs: pl.DataFrame, thresholds: Thresholds) -> pl.DataFr
     )
     before, now = _periods_text()
     message = pl.format(
-        "{}{} changed from {} in {} to {} in {}, but it is for the whole financial year; "
-        + _ASK,
+        "{}{} changed from {} in {} to {} in {}, but it is for the whole financial year; " + _ASK,
         _label(),
         _for_subject(),
         shown_figure(pl.col("previous_value"), pl.col("measure")),
@@ -316,7 +320,9 @@ def spend_above_allocation(current: pl.DataFrame, thresholds: Thresholds) -> pl.
             _label(),
             _for_subject(),
             shown_figure(pl.col("value"), pl.col("measure")),
-            pl.col("measure_right").replace_strict(_LABELS, default="allocation").str.to_lowercase(),
+            pl.col("measure_right")
+            .replace_strict(_LABELS, default="allocation")
+            .str.to_lowercase(),
             shown_figure(pl.col("allocation"), pl.col("measure_right")),
             pl.col("financial_year"),
             pl.col("quarter"),
@@ -360,9 +366,11 @@ def missing_services(current: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFr
         )
         .join(reported, on=keys, how="anti", nulls_equal=True)
         .join(answers, on=keys, how="left", nulls_equal=True)
-        .with_columns(pl.coalesce("cell", "sheet").alias("cell"), pl.lit(None, pl.Float64).alias("value"))
+        # A missing service has no figure: its warning's value is empty.
+        .with_columns(
+            pl.coalesce("cell", "sheet").alias("cell"), pl.lit(None, pl.Float64).alias("value")
+        )
     )
-    # A missing service has no figure: its warning's value is empty.
     before_text, now = _periods_text()
     message = pl.format(
         "{} was reported in {} but has no row in this return for {}. If the service has "
@@ -391,6 +399,7 @@ def plausibility_warnings(
         spend_above_allocation(current, thresholds),
         missing_services(current, previous),
     ]
-    return pl.concat(
-        [frame.cast(WARNING_SCHEMA) for frame in found], how="vertical"
-    ).sort(RETURN_INDEX, "sheet", "cell", "rule", maintain_order=True)
+    schema = pl.Schema(WARNING_SCHEMA)
+    return pl.concat([frame.cast(schema) for frame in found], how="vertical").sort(
+        RETURN_INDEX, "sheet", "cell", "rule", maintain_order=True
+    )

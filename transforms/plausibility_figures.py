@@ -32,7 +32,8 @@ def _letters(batch: TemplateBatch, sheet: str, positions: Sequence[int]) -> pl.D
         for key, letter in table.letters.items()
     ]
     return pl.DataFrame(
-        rows, schema={RETURN_INDEX: pl.Int64, _LETTER_KEY: pl.String, "letter": pl.String},
+        rows,
+        schema={RETURN_INDEX: pl.Int64, _LETTER_KEY: pl.String, "letter": pl.String},
         orient="row",
     )
 
@@ -49,7 +50,9 @@ def _sheet_figures(batch: TemplateBatch, sheet: str, measures: Sequence[str]) ->
         schema={RETURN_INDEX: pl.Int64, "reporter_code": pl.String},
     )
     cover = batch.validated.cover.select(
-        pl.col(RETURN_INDEX).replace_strict(keys, return_dtype=pl.Int64), "financial_year", "quarter"
+        pl.col(RETURN_INDEX).replace_strict(keys, return_dtype=pl.Int64),
+        "financial_year",
+        "quarter",
     )
     rows = (
         batch.validated.sheets[sheet]

@@ -19,8 +19,8 @@ from sqlalchemy import Engine, Table, select, tuple_
 from transforms.plausibility import COMPARED, FIGURE_SCHEMA, subject_of
 from warehouse.read import as_utc
 from warehouse.tables import submission, validation_issue
-from warehouse.views.current import finance, staffing, third_sector_finance
 from warehouse.views.current import activity as activity_view
+from warehouse.views.current import finance, staffing, third_sector_finance
 
 # (template, reporter, financial year, quarter)
 Period = tuple[str, str, str, str]
@@ -36,7 +36,10 @@ _SUBJECT_COLUMNS: Final = ("service", "staff_group")
 # Periods per query: a backfill asks for many.
 _CHUNK: Final = 400
 
-PREVIOUS_SCHEMA: Final = {**FIGURE_SCHEMA, "received_at": pl.Datetime("us", "UTC")}
+PREVIOUS_SCHEMA: Final[dict[str, pl.DataType]] = {
+    **FIGURE_SCHEMA,
+    "received_at": pl.Datetime("us", "UTC"),
+}
 EXPLAINED_SCHEMA: Final = {
     "reporter_code": pl.String,
     "financial_year": pl.String,
@@ -91,12 +94,12 @@ def _long(
     rows: Sequence[Sequence[object]],
 ) -> pl.DataFrame:
     """The rows of one view, as long figures."""
-    schema: dict[str, pl.DataType | type[pl.DataType]] = {
-        "reporter_code": pl.String,
-        "financial_year": pl.String,
-        "quarter": pl.String,
-        **dict.fromkeys(names, pl.String),
-        **dict.fromkeys(measures, pl.Float64),
+    schema: dict[str, pl.DataType] = {
+        "reporter_code": pl.String(),
+        "financial_year": pl.String(),
+        "quarter": pl.String(),
+        **dict.fromkeys(names, pl.String()),
+        **dict.fromkeys(measures, pl.Float64()),
         "received_at": pl.Datetime("us", "UTC"),
     }
     data = [(*row[:-1], as_utc(_moment(row[-1]))) for row in rows]
@@ -128,9 +131,7 @@ def _moment(value: object) -> dt.datetime:
     return dt.datetime.fromisoformat(str(value))
 
 
-def explained_warnings(
-    engine: Engine, periods: Sequence[tuple[str, str, str]]
-) -> pl.DataFrame:
+def explained_warnings(engine: Engine, periods: Sequence[tuple[str, str, str]]) -> pl.DataFrame:
     """Every warning a reporter explained for these (reporter, year, quarter) periods.
 
     `EXPLAINED_SCHEMA`: enough to know the same warning again (rule, subject and value).
