@@ -33,7 +33,7 @@ def _previous(*rows: Row) -> pl.DataFrame:
     return pl.DataFrame(list(rows), schema=FIGURE_SCHEMA, orient="row")
 
 
-def _board(quarter: str, sheet: str, subject: str, measure: str, value: float | None) -> Row:
+def _board(quarter: str, sheet: str, subject: str, measure: str | None, value: float | None) -> Row:
     return ("BQR", LOTHIAN, "2022-23", quarter, sheet, subject, measure, value)
 
 
