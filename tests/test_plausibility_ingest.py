@@ -161,3 +161,26 @@ def test_a_return_without_the_explanation_column_stays_valid(
     assert _statuses(settings.warehouse_url) == [("v1.xlsx", "Q1", "accepted", 0)]
     assert query(settings.warehouse_url, "SELECT COUNT(*) FROM validation_issues") == [(0,)]
     assert query(settings.warehouse_url, "SELECT COUNT(*) FROM activity") == [(3,)]
+
+
+def test_a_service_that_stopped_is_answered_by_a_row_with_only_its_code(
+    landing: Path, settings: Settings
+) -> None:
+    """It warns about a service reported last quarter and missing now; a row with only the
+    service's code and an explanation answers it and is not loaded as figures."""
+    _ingest(landing, settings, "q1.xlsx", _quarter("Q1", 40))
+    q2 = _quarter("Q2", 40)
+    q2.staffing = [row for row in q2.staffing if row[0] != "IMH"]
+    q2.finance = [row for row in q2.finance if row[0] != "IMH"]
+    q2.activity = [row for row in q2.activity if row[0] != "IMH"]
+    q2.activity.append(["IMH", *([None] * 9), "The IMH team closed at the end of June."])
+    _ingest(landing, settings, "q2.xlsx", q2)
+
+    (warning,) = _warnings(settings.warehouse_url)
+    assert warning[:4] == ("accepted", "warning", "Activity!A7", None)
+    assert str(warning[4]).startswith(
+        "IMH was reported in 2022-23 Q1 but has no row in this return for Q2."
+    )
+    assert warning[5] == "The IMH team closed at the end of June."
+    services = "SELECT service FROM activity WHERE quarter = 'Q2' ORDER BY service"
+    assert query(settings.warehouse_url, services) == [("CPMHT",), ("MBU",)]
