@@ -120,7 +120,12 @@ def submit_to_pool(workers: int, work: Callable[..., R], *args: object) -> Futur
     For background work that must not run on this process's threads (see
     `intake.received`). If the pool breaks, the future says so and the caller redoes it.
     """
-    return _shared_pool(workers).submit(work, *args)
+    pool = _shared_pool(workers)
+    try:
+        return pool.submit(work, *args)
+    except BrokenProcessPool:  # a worker died since the last use: a fresh pool takes it
+        _kill(pool)
+        return _shared_pool(workers).submit(work, *args)
 
 
 def _kill(pool: ProcessPoolExecutor) -> None:

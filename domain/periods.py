@@ -86,6 +86,19 @@ def read_financial_year(text: str | None) -> str | None:
     return text.strip()
 
 
+def parse_quarter(text: str) -> str:
+    """The quarter a person typed on a command line: `Q1`..`Q4`, case and surrounding spaces
+    forgiven; ValueError in the one wording every command uses for anything else.
+
+    Stricter than `read_quarter` (a Cover sheet's quarter, typed into a cell by a reporter
+    and read as leniently as the rest of a return): a command line is retyped at once.
+    """
+    name = text.strip().upper()
+    if name not in QUARTERS:
+        raise ValueError(quarter_problem(text))
+    return name
+
+
 def financial_year_problem(text: str) -> str:
     """What is wrong with a malformed financial year, in the words every command uses."""
     return f"'{text}' is not a financial year: write it like 2022-23 (April 2022 to March 2023)."
@@ -105,14 +118,12 @@ class Period:
 
     @classmethod
     def parse(cls, financial_year: str, quarter: str) -> Period:
-        """The quarter a person typed (spaces and case forgiven); ValueError in plain English
-        if malformed."""
-        year, name = read_financial_year(financial_year), read_quarter(quarter)
+        """The quarter a person typed on a command line (surrounding spaces and the case of
+        `q1` forgiven); ValueError in the one wording every command uses if malformed."""
+        year = read_financial_year(financial_year)
         if year is None:
             raise ValueError(financial_year_problem(financial_year))
-        if name is None:
-            raise ValueError(quarter_problem(quarter))
-        return cls(year, name)
+        return cls(year, parse_quarter(quarter))
 
     @classmethod
     def exact(cls, financial_year: str, quarter: str) -> Period:

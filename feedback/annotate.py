@@ -22,6 +22,7 @@ from domain.issues import Issue
 from feedback.annotate_openpyxl import annotate_openpyxl
 from feedback.annotate_xml import annotate_xml
 from feedback.marking import decide_marking
+from feedback.subject import FeedbackSubject
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +41,10 @@ def annotate_workbook(
     workbook: bytes,
     file_name: str,
     issues: Sequence[Issue],
+    *,
     max_bytes: int = 20_000_000,
     max_sheet_bytes: int = MAX_SHEET_BYTES,
+    subject: FeedbackSubject | None = None,
 ) -> bytes | None:
     """A copy of `workbook` with offending cells filled and commented and a Feedback sheet.
 
@@ -67,7 +70,7 @@ def annotate_workbook(
                 max_bytes * MAX_UNPACK_RATIO
             ):
                 return None
-        marking = decide_marking(issues)
+        marking = decide_marking(issues, subject)
         fast = annotate_xml(workbook, marking)
         if fast is not None:
             return fast
@@ -82,7 +85,11 @@ def can_be_annotated(file_name: str) -> bool:
     return PurePath(file_name.strip()).suffix.lower() in ANNOTATABLE_SUFFIXES
 
 
-def annotate_job(job: tuple[bytes, str, Sequence[Issue]]) -> bytes | None:
-    """`annotate_workbook` on one (workbook, file name, issues): picklable for a pool."""
-    workbook, file_name, issues = job
-    return annotate_workbook(workbook, file_name, issues)
+AnnotateJob = tuple[bytes, str, Sequence[Issue], FeedbackSubject | None]
+
+
+def annotate_job(job: AnnotateJob) -> bytes | None:
+    """`annotate_workbook` on one (workbook, file name, issues, subject): picklable for a
+    pool."""
+    workbook, file_name, issues, subject = job
+    return annotate_workbook(workbook, file_name, issues, subject=subject)

@@ -20,7 +20,16 @@ from openpyxl.worksheet.worksheet import Worksheet
 from domain.cells import quote_sheet
 from domain.issues import Issue
 from feedback.html_report import shorten
-from feedback.marking import Marking, clean_text, comment_lines, comment_text, feedback_sheet_title
+from feedback.marking import (
+    Marking,
+    clean_text,
+    comment_lines,
+    comment_text,
+    feedback_sheet_title,
+    header_row,
+    line_height,
+    preamble,
+)
 from feedback.subject import locate, message_shown, severity_label, sheet_key, where
 
 
@@ -79,24 +88,39 @@ def _comment(issues: Sequence[Issue], existing: Any, author: str) -> Comment:
 
 
 def _add_feedback_sheet(book: Any, sheets: dict[str, Worksheet], marking: Marking) -> None:
-    """A first sheet listing every problem, each linked to its cell where there is one."""
+    """A first sheet listing every problem, each linked to its cell where there is one;
+    printed landscape, fit to the page's width, as the XML writer lays it out."""
     sheet = book.create_sheet(feedback_sheet_title(sheets), 0)
-    sheet["A1"] = marking.feedback_title
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A2"] = marking.summary
-    sheet["A3"] = marking.note
+    wrap = Alignment(wrap_text=True, vertical="top")
+    fonts = {"title": Font(bold=True, size=14), "verdict": Font(bold=True)}
+    for number, (text, kind) in enumerate(preamble(marking), start=1):
+        cell = sheet.cell(row=number, column=1)
+        _text(cell, text)
+        cell.alignment = wrap
+        if kind in fonts:
+            cell.font = fonts[kind]
+        sheet.merge_cells(start_row=number, start_column=1, end_row=number,
+                          end_column=len(marking.widths))  # fmt: skip
+        sheet.row_dimensions[number].height = line_height(text, kind, marking.widths)
+    header_at = header_row(marking)
     columns = zip(marking.headers, marking.widths, strict=True)
     for column, (header, width) in enumerate(columns, start=1):
-        cell = sheet.cell(row=5, column=column, value=header)
+        cell = sheet.cell(row=header_at, column=column, value=header)
         cell.font = Font(bold=True)
         sheet.column_dimensions[cell.column_letter].width = width
-    for row, issue in enumerate(marking.issues, start=6):
+    for row, issue in enumerate(marking.issues, start=header_at + 1):
         _text(sheet.cell(row=row, column=1), severity_label(issue))
         _link(sheet.cell(row=row, column=2), issue, sheets)
         _text(sheet.cell(row=row, column=3), shorten(issue.value))
         _text(sheet.cell(row=row, column=4), message_shown(issue))
-        sheet.cell(row=row, column=4).alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = "A6"
+        for column in (3, 4):
+            sheet.cell(row=row, column=column).alignment = wrap
+    sheet.freeze_panes = f"A{header_at + 1}"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
     for worksheet in sheets.values():
         worksheet.sheet_view.tabSelected = False
     sheet.sheet_view.tabSelected = True

@@ -15,8 +15,15 @@ from typing import Final
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from domain.issues import Issue
-from domain.reference import BOARDS
-from feedback.subject import FeedbackSubject, locate, ordered_issues, severity_label, where
+from feedback.subject import (
+    FeedbackSubject,
+    locate,
+    ordered_issues,
+    period_label,
+    reporter_label,
+    severity_label,
+    where,
+)
 
 TEMPLATE_NAMES: Final[dict[str, str]] = {
     "BQR": "Board Quarterly Return",
@@ -24,10 +31,18 @@ TEMPLATE_NAMES: Final[dict[str, str]] = {
 }
 # A cell can hold 32,767 characters; the report only needs enough to recognise it.
 MAX_VALUE_CHARS: Final = 200
+# Longer than this, a word in "Value found" may be broken anywhere rather than overflow.
+LONGEST_UNBROKEN_CHARS: Final = 24
 
 
-def render_html_report(subject: FeedbackSubject, issues: Sequence[Issue]) -> str:
-    """The whole feedback page for one return, problems in the order the workbook reads."""
+def render_html_report(
+    subject: FeedbackSubject, issues: Sequence[Issue], annotated_copy: str | None = None
+) -> str:
+    """The whole feedback page for one return, problems in the order the workbook reads.
+
+    `annotated_copy` is the file name the marked-up workbook is given beside this report,
+    when one is attempted; the page tells the reporter to look for it.
+    """
     ordered = ordered_issues(issues)
     errors = sum(1 for issue in ordered if issue.severity == "error")
     warnings = len(ordered) - errors
@@ -42,6 +57,7 @@ def render_html_report(subject: FeedbackSubject, issues: Sequence[Issue]) -> str
         period=_period(subject),
         received=format_received(subject.received_at),
         rows=[_row(issue) for issue in ordered],
+        annotated_copy=annotated_copy,
     )
 
 
@@ -85,6 +101,7 @@ def _row(issue: Issue) -> dict[str, object]:
         "label": severity_label(issue),
         "where": where(issue),
         "value": shorten(issue.value),
+        "unbroken": _has_long_word(shorten(issue.value)),
         # A cell named but no value found means the cell was blank, which is worth saying.
         "empty_cell": not issue.value and locate(issue).coordinate is not None,
         "message": issue.message,
@@ -93,11 +110,14 @@ def _row(issue: Issue) -> dict[str, object]:
     }
 
 
+def _has_long_word(value: str) -> bool:
+    """Whether a value holds a run of characters too long for its column (a pasted URL, a
+    hash): only then may the browser break it mid-word."""
+    return any(len(word) > LONGEST_UNBROKEN_CHARS for word in value.split())
+
+
 def _reporter(subject: FeedbackSubject) -> str | None:
-    name = subject.reporter_name or BOARDS.get(subject.reporter_code or "")
-    if name and subject.reporter_code:
-        return f"{name} ({subject.reporter_code})"
-    return name or subject.reporter_code
+    return reporter_label(subject)
 
 
 def _template_name(template: str | None) -> str | None:
@@ -107,5 +127,4 @@ def _template_name(template: str | None) -> str | None:
 
 
 def _period(subject: FeedbackSubject) -> str | None:
-    parts = [part for part in (subject.financial_year, subject.quarter) if part]
-    return " ".join(parts) or None
+    return period_label(subject)

@@ -15,6 +15,7 @@ from typing import Final
 
 from domain.cells import CellLocation, parse_reference
 from domain.issues import Issue
+from domain.reference import BOARDS
 
 STATUSES: Final[frozenset[str]] = frozenset({"accepted", "rejected"})
 
@@ -48,6 +49,20 @@ class FeedbackSubject:
     @property
     def accepted(self) -> bool:
         return self.status == "accepted"
+
+
+def reporter_label(subject: FeedbackSubject) -> str | None:
+    """`NHS Fife (S08000029)`: the reporter as both reports name it."""
+    name = subject.reporter_name or BOARDS.get(subject.reporter_code or "")
+    if name and subject.reporter_code:
+        return f"{name} ({subject.reporter_code})"
+    return name or subject.reporter_code
+
+
+def period_label(subject: FeedbackSubject) -> str | None:
+    """`2022-23 Q1`, or None when the file did not say."""
+    parts = [part for part in (subject.financial_year, subject.quarter) if part]
+    return " ".join(parts) or None
 
 
 def locate(issue: Issue) -> CellLocation:

@@ -18,7 +18,7 @@ from typing import Final
 import fsspec
 
 from domain.issues import Issue
-from feedback.annotate import annotate_workbook
+from feedback.annotate import annotate_workbook, can_be_annotated
 from feedback.html_report import render_html_report
 from feedback.subject import FeedbackSubject
 
@@ -43,7 +43,7 @@ def write_feedback(
     annotated = None
     if issues:  # a clean return needs no marked-up copy
         annotated = annotate_workbook(
-            workbook, subject.file_name, issues, max_bytes=max_annotate_bytes
+            workbook, subject.file_name, issues, max_bytes=max_annotate_bytes, subject=subject
         )
     return write_feedback_files(feedback_url, subject, issues, annotated)
 
@@ -62,7 +62,20 @@ def write_feedback_files(
 
 def write_html_report(feedback_url: str, subject: FeedbackSubject, issues: Sequence[Issue]) -> str:
     """The HTML report, written where the reporter will find it; returns its location."""
-    return _write(feedback_url, subject, ".html", render_html_report(subject, issues).encode())
+    page = render_html_report(subject, issues, annotated_copy=annotated_copy_name(subject, issues))
+    return _write(feedback_url, subject, ".html", page.encode())
+
+
+def annotated_copy_name(subject: FeedbackSubject, issues: Sequence[Issue]) -> str | None:
+    """The name the annotated copy is given beside the report, when one is attempted (a
+    return with problems, in a format that can be marked up); None otherwise."""
+    if not issues or not can_be_annotated(subject.file_name):
+        return None
+    return _name(subject, _annotated_ending(subject))
+
+
+def _annotated_ending(subject: FeedbackSubject) -> str:
+    return f"-annotated{PurePosixPath(subject.file_name.strip()).suffix.lower()}"
 
 
 def report_root(report_url: str) -> str:
@@ -80,17 +93,20 @@ def write_annotated_copy(
     """
     if annotated is None:
         return None
-    suffix = PurePosixPath(subject.file_name.strip()).suffix.lower()
-    return _write(feedback_url, subject, f"-annotated{suffix}", annotated)
+    return _write(feedback_url, subject, _annotated_ending(subject), annotated)
 
 
 def _write(feedback_url: str, subject: FeedbackSubject, ending: str, content: bytes) -> str:
     fs, root = fsspec.core.url_to_fs(feedback_url)
     folder = _safe(subject.reporter_code or "") or UNASSIGNED
-    name = f"{report_stem(subject.file_name)}-{subject.sha256[:12].lower()}{ending}"
+    name = _name(subject, ending)
     fs.makedirs(_join(root, folder), exist_ok=True)
     fs.pipe_file(_join(root, folder, name), content)
     return _join(feedback_url, folder, name)
+
+
+def _name(subject: FeedbackSubject, ending: str) -> str:
+    return f"{report_stem(subject.file_name)}-{subject.sha256[:12].lower()}{ending}"
 
 
 def report_stem(file_name: str) -> str:

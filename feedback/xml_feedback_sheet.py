@@ -27,14 +27,19 @@ from connectors.ooxml import (
 from domain.cells import column_letter, quote_sheet
 from domain.issues import Issue
 from feedback.html_report import shorten
-from feedback.marking import Marking, clean_text, feedback_sheet_title
+from feedback.marking import (
+    Marking,
+    clean_text,
+    feedback_sheet_title,
+    header_row,
+    line_height,
+    preamble,
+)
 from feedback.subject import locate, message_shown, severity_label, sheet_key, where
 from feedback.xml_styles import Styles
 from feedback.xml_text import XML_SPACE, line_feeds
 
 _NAMESPACES: Final = {None: SPREADSHEET, "r": RELATIONSHIPS}
-_HEADER_ROW: Final = 5
-_FIRST_PROBLEM_ROW: Final = 6
 
 
 def add_feedback_sheet(package: Package, styles: Styles, marking: Marking) -> None:
@@ -70,39 +75,41 @@ def add_feedback_sheet(package: Package, styles: Styles, marking: Marking) -> No
 def _feedback_sheet(
     marking: Marking, styles: Styles, sheet_names: dict[str, str]
 ) -> etree._Element:
-    """The worksheet part: title, summary and note, then a header row and one row a problem.
+    """The worksheet part: title, verdict, summary, note and which return it is, then a
+    header row and one row a problem; printed landscape, fit to the page's width.
 
     `sheet_names` maps each sheet key of the workbook to the sheet's name, for the links.
     """
-    title, bold, link, wrap = (
-        styles.font(bold=True, size="14"),
-        styles.font(bold=True),
-        styles.font(link=True),
-        styles.wrapped(),
-    )
+    bold, link, wrap = styles.font(bold=True), styles.font(link=True), styles.wrapped()
+    kinds = {"title": styles.font(bold=True, size="14"), "verdict": bold, "text": wrap}
+    header_at = header_row(marking)
     worksheet = etree.Element(spreadsheet_tag("worksheet"), nsmap=_NAMESPACES)
-    _add_frozen_view(worksheet)
+    _add(_add(worksheet, "sheetPr"), "pageSetUpPr", fitToPage="1")
+    _add_frozen_view(worksheet, header_at)
     _add(worksheet, "sheetFormatPr", defaultRowHeight="15")
     columns = _add(worksheet, "cols")
     for number, width in enumerate(marking.widths, start=1):
         _add(columns, "col", min=str(number), max=str(number), width=str(width), customWidth="1")
     data = _add(worksheet, "sheetData")
-    for number, text, style in (
-        (1, marking.feedback_title, title),
-        (2, marking.summary, None),
-        (3, marking.note, None),
-    ):
-        _add_text_cell(_add(data, "row", r=str(number)), number, 1, text, style)
-    headers = _add(data, "row", r=str(_HEADER_ROW))
+    lines = preamble(marking)
+    for number, (text, kind) in enumerate(lines, start=1):
+        height = f"{line_height(text, kind, marking.widths):g}"
+        row = _add(data, "row", r=str(number), ht=height, customHeight="1")
+        _add_text_cell(row, number, 1, text, kinds[kind])
+    headers = _add(data, "row", r=str(header_at))
     for column, header in enumerate(marking.headers, start=1):
-        _add_text_cell(headers, _HEADER_ROW, column, header, bold)
+        _add_text_cell(headers, header_at, column, header, bold)
     links: list[tuple[int, Issue, str]] = []
-    for number, issue in enumerate(marking.issues, start=_FIRST_PROBLEM_ROW):
+    for number, issue in enumerate(marking.issues, start=header_at + 1):
         location = locate(issue)
         target = sheet_names.get(sheet_key(location.sheet or ""))
         _add_problem_row(data, number, issue, link if target else None, wrap)
         if target is not None:
             links.append((number, issue, f"{quote_sheet(target)}!{location.coordinate or 'A1'}"))
+    last = _letter(len(marking.widths))
+    merges = _add(worksheet, "mergeCells", count=str(len(lines)))
+    for number in range(1, len(lines) + 1):
+        _add(merges, "mergeCell", ref=f"A{number}:{last}{number}")
     if links:
         hyperlinks = _add(worksheet, "hyperlinks")
         for number, issue, target in links:
@@ -110,15 +117,18 @@ def _feedback_sheet(
                  display=clean_text(where(issue)))  # fmt: skip
     _add(worksheet, "pageMargins", left="0.7", right="0.7", top="0.75", bottom="0.75",
          header="0.3", footer="0.3")  # fmt: skip
+    # One page wide, as many long as it takes: no sentence cut off at a page's edge.
+    _add(worksheet, "pageSetup", paperSize="9", orientation="landscape", fitToWidth="1",
+         fitToHeight="0")  # fmt: skip
     return worksheet
 
 
-def _add_frozen_view(worksheet: etree._Element) -> None:
+def _add_frozen_view(worksheet: etree._Element, header_at: int) -> None:
     """The sheet selected, with the rows above the first problem frozen in place."""
     views = _add(worksheet, "sheetViews")
     view = _add(views, "sheetView", tabSelected="1", workbookViewId="0")
-    first_problem = _coordinate(_FIRST_PROBLEM_ROW, 1)
-    _add(view, "pane", ySplit=str(_HEADER_ROW), topLeftCell=first_problem,
+    first_problem = _coordinate(header_at + 1, 1)
+    _add(view, "pane", ySplit=str(header_at), topLeftCell=first_problem,
          activePane="bottomLeft", state="frozen")  # fmt: skip
     _add(view, "selection", pane="bottomLeft", activeCell=first_problem, sqref=first_problem)
 
@@ -126,13 +136,14 @@ def _add_frozen_view(worksheet: etree._Element) -> None:
 def _add_problem_row(
     data: etree._Element, number: int, issue: Issue, link: int | None, wrap: int
 ) -> None:
-    """Severity, where (a link when the sheet exists), the value found if any, the message."""
+    """Severity, where (a link when the sheet exists), the value found if any, the message;
+    values and messages wrap at spaces within their columns."""
     row = _add(data, "row", r=str(number))
     _add_text_cell(row, number, 1, severity_label(issue))
     _add_text_cell(row, number, 2, where(issue), link)
     value = shorten(issue.value)
     if value:
-        _add_text_cell(row, number, 3, value)
+        _add_text_cell(row, number, 3, value, wrap)
     _add_text_cell(row, number, 4, message_shown(issue), wrap)
 
 

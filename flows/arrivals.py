@@ -73,7 +73,7 @@ def submit_batch(urls: Sequence[str]) -> str:
     name = batch_name(landed)
     run_deployment(
         INGEST_DEPLOYMENT,
-        parameters={"locations": [file.url for file in landed]},
+        parameters={"locations": [file.url for file in landed], "settled": True},
         flow_run_name=name,
         tags=sorted({"pimh", *(f.reporter_code for f in landed if f.reporter_code)}),
         timeout=0,

@@ -16,6 +16,7 @@ from config.settings import Settings, current_settings, using_settings
 from connectors.isolation import warm_reader_pool
 from domain.records import ReceivedFile
 from domain.register import empty_register
+from flows.progress import report
 from flows.report_tasks import (
     finish_owed_copies,
     make_annotated_copies,
@@ -79,14 +80,15 @@ class IngestResult:
 
 
 @flow(name="ingest-returns", log_prints=False)
-def ingest_returns(locations: list[str]) -> IngestResult:
+def ingest_returns(locations: list[str], settled: bool = False) -> IngestResult:
     """Validate and load every settled file under `locations`; report every file's fate.
 
-    Its only parameter is where the files are: the settings (the warehouse URL with its
-    password among them) come from `config.settings.current_settings`, never through
-    Prefect, which shows parameters in its UI. Each file is claimed in the warehouse
-    first, so that any number of runs at once record and load it once; a run that fails
-    gives its unrecorded claims back.
+    Its parameters say only where the files are, and whether the caller (the watcher)
+    has already seen each of them stop changing, so this run need not wait the quiet time
+    again: the settings (the warehouse URL with its password among them) come from
+    `config.settings.current_settings`, never through Prefect, which shows parameters in
+    its UI. Each file is claimed in the warehouse first, so that any number of runs at
+    once record and load it once; a run that fails gives its unrecorded claims back.
     """
     settings = current_settings()
     workers = settings.reader_processes
@@ -94,11 +96,12 @@ def ingest_returns(locations: list[str]) -> IngestResult:
     url = settings.warehouse_url
     prepare_warehouse(url)
     landed, still_changing = find_returns(
-        locations, settings.settle_seconds, settings.settle_timeout_seconds
+        locations, 0 if settled else settings.settle_seconds, settings.settle_timeout_seconds
     )
     received, archiving = receive_files(
         data(landed), settings.archive_url, settings.arrival_time, workers
     )
+    report("received", len(received))
     checkpoint("after_receive")
     claimant = Claimant.for_this_process()
     try:
@@ -118,7 +121,9 @@ def _ingest_claimed(
         data(received), url, claimant, settings.claim_lease_seconds
     )
     sorted_files = sort_received(data(claimed), url)
+    report("new", len(sorted_files.new))
     contents = read_returns(data(sorted_files.new), settings)
+    report("read", len(contents))
     checkpoint("after_read")
     register = read_register(url) if sorted_files.new else empty_register()
     batches = validate_returns(data(sorted_files.new), data(contents), data(register))
@@ -128,6 +133,7 @@ def _ingest_claimed(
             data(batches), data(sorted_files.new), url, thresholds_of(settings)
         )
     records = record_outcomes(data(sorted_files), data(contents), data(batches))
+    report("validated", len(records))
     if records:
         name_this_run(data(records))
     confirm_archived(data(archiving))
@@ -139,6 +145,7 @@ def _ingest_claimed(
     loaded = load_warehouse(
         data(records), data(facts), url, settings.load_chunk_size, claimant.token
     )
+    report("loaded", len(loaded.ids))
     if loaded.refused:
         write_refused_reports(data(loaded.refused), data(received), settings.feedback_url)
     checkpoint("before_annotated_copies")
@@ -154,8 +161,10 @@ def _ingest_claimed(
     )
 
 
-def ingest(locations: list[str], settings: Settings | None = None) -> IngestResult:
+def ingest(
+    locations: list[str], settings: Settings | None = None, *, settled: bool = False
+) -> IngestResult:
     """The ingest flow run in this process with `settings` (by default the environment's):
     for the command line, the embedded watcher, tests and benchmarks."""
     with using_settings(settings or Settings()):
-        return ingest_returns(locations)
+        return ingest_returns(locations, settled)

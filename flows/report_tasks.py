@@ -22,7 +22,7 @@ from connectors.isolation import map_isolated
 from domain.periods import Period
 from domain.records import ReceivedFile, SubmissionRecord
 from domain.reference import BOARDS
-from feedback.annotate import annotate_job, can_be_annotated
+from feedback.annotate import AnnotateJob, annotate_job, can_be_annotated
 from feedback.subject import FeedbackSubject
 from feedback.writer import report_root, write_annotated_copy, write_html_report
 from flows.tasks import DATABASE_DELAYS, STORAGE_DELAYS
@@ -66,7 +66,9 @@ def make_annotated_copies(
     step to run while the warehouse loads. None where a copy could not be made.
     """
     by_key = {item.key: item for item in received}
-    jobs = [(by_key[r.key].data, r.file_name, r.issues) for r in needing_feedback(records)]
+    jobs: list[AnnotateJob] = [
+        (by_key[r.key].data, r.file_name, r.issues, _subject(r)) for r in needing_feedback(records)
+    ]
     return map_isolated(jobs, annotate_job, workers, ANNOTATE_SECONDS, _no_copy)
 
 
@@ -146,7 +148,9 @@ def finish_owed_copies(warehouse_url: str, workers: int) -> int:
     owed = owed_copies(engine)
     if not owed:
         return 0
-    jobs = [(read_bytes(o.archive_url), o.file_name, o.issues) for o in owed]
+    jobs: list[AnnotateJob] = [
+        (read_bytes(o.archive_url), o.file_name, o.issues, _owed_subject(o)) for o in owed
+    ]
     copies = map_isolated(jobs, annotate_job, workers, ANNOTATE_SECONDS, _no_copy)
     written: dict[int, str | None] = {}
     for item, copy in zip(owed, copies, strict=True):

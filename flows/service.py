@@ -9,20 +9,18 @@ anywhere (a watcher down, a network mount that tells nothing) is still taken.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from typing import Final, cast
 
 from prefect import flow
-from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.deployments.runner import RunnerDeployment
-from prefect.exceptions import ObjectAlreadyExists
 from prefect.types.entrypoint import EntrypointType
 
 from config.settings import Settings, current_settings
 from connectors.landing import discover
 from flows.ingest import ingest_returns
+from flows.worker import ensure_work_pool
 from warehouse.engine import cached_warehouse
 from warehouse.migrate import upgrade
 from warehouse.recorded import recorded_urls
@@ -48,14 +46,6 @@ def sweep_landing(landing: str) -> int:
     for start in range(0, len(waiting), size):
         ingest_returns(waiting[start : start + size])
     return len(waiting)
-
-
-def ensure_work_pool(pool: str) -> None:
-    """The process work pool the deployments run on, made if the server has none yet."""
-    from prefect import get_client
-
-    with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
-        client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
 
 
 def deployments(landing: str, settings: Settings) -> Sequence[RunnerDeployment]:

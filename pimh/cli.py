@@ -16,6 +16,10 @@ app = typer.Typer(
     help="Consolidate the PIMH programme's quarterly returns into one warehouse.",
     no_args_is_help=True,
     add_completion=False,
+    # Markdown joins a docstring's lines into paragraphs that wrap at the terminal's width
+    # (rich mode keeps the docstring's own line breaks, which then break mid-sentence), and
+    # leaves parentheses, brackets and URLs as typed.
+    rich_markup_mode="markdown",
 )
 app.add_typer(cli_templates.template_app, name="template")
 app.command()(cli_ingest.ingest)

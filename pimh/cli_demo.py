@@ -14,6 +14,7 @@ import typer
 
 from config.settings import Settings
 from pimh.cli_ingest import print_summary, run_ingest, start_prefect_early
+from pimh.demo_checks import demo_period
 from pimh.terminal import console
 
 
@@ -36,6 +37,8 @@ def demo(
     from samples.demo_timeline import prepare_demo
     from warehouse.engine import cached_warehouse
 
+    period = demo_period(year, quarter)
+    year, quarter = period.financial_year, period.quarter
     start_prefect_early()
     marker = directory / ".pimh-demo"
     if directory.exists():
@@ -50,6 +53,7 @@ def demo(
     try:
         register_path, stages = prepare_demo(directory, year, quarter)
     except ValueError as exc:
+        shutil.rmtree(directory, ignore_errors=True)  # no half-made demo folder left behind
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(code=2) from exc
     stages = with_previous_quarter(directory, stages, year, quarter)

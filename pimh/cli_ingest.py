@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from config.settings import Settings
 from intake.summary import TAKEN_ELSEWHERE
+from pimh.ingest_progress import ingest_progress
 from pimh.options import WarehouseOption
 from pimh.prefect_env import apply_defaults
 from pimh.prefect_server import (
@@ -55,8 +56,11 @@ def _keep_tracebacks_off_the_terminal() -> None:
                 handler.setLevel(logging.CRITICAL)
 
 
-def run_ingest(locations: list[str], settings: Settings) -> IngestResult:
-    """One ingest run over `locations`, under Prefect, with a spinner while it works."""
+def run_ingest(locations: list[str], settings: Settings, *, settled: bool = False) -> IngestResult:
+    """One ingest run over `locations`, under Prefect, with a progress bar while it works.
+
+    `settled`: the caller (the watcher) has seen each file stop changing already.
+    """
     apply_defaults()
     from connectors.isolation import warm_reader_pool
 
@@ -65,10 +69,37 @@ def run_ingest(locations: list[str], settings: Settings) -> IngestResult:
     from flows.ingest import ingest
 
     _keep_tracebacks_off_the_terminal()
-    with console.status(f"Ingesting {len(locations)} location(s)…"):
+    with ingest_progress(console, len(locations)):
         wait_for_prefect_api()
         with temporary_server_settings():
-            return ingest(locations, settings)
+            return ingest(locations, settings, settled=settled)
+
+
+def missing_local_paths(locations: list[str]) -> list[str]:
+    """The local paths among `locations` that do not exist. URLs (`s3://`, `memory://`) are
+    left for the run to read: asking their storage here could mean a slow network call."""
+    missing = []
+    for location in locations:
+        scheme, _, rest = location.partition("://")
+        local = rest if scheme == "file" else (location if not rest else None)
+        if local is not None and not Path(local).expanduser().exists():
+            missing.append(location)
+    return missing
+
+
+def refuse_missing_paths(locations: list[str]) -> None:
+    """A path that does not exist is a typo, not an empty landing area: say so, exit 2."""
+    missing = missing_local_paths(locations)
+    if missing:
+        names = ", ".join(missing)
+        console.print(
+            f"[red]Nothing was ingested: {escape(names)} "
+            f"{'does' if len(missing) == 1 else 'do'} not exist.[/] Check the path, or "
+            "give the landing folder, a reporter's folder or a file.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=2)
 
 
 def start_prefect_early() -> None:
@@ -137,6 +168,7 @@ def ingest(
     the pipeline itself could not work, e.g. the warehouse is unreachable, or when the
     --register CSV has problems (then nothing is ingested).
     """
+    refuse_missing_paths(paths)
     start_prefect_early()
     settings = Settings()
     if warehouse:

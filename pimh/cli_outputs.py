@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -26,6 +27,7 @@ from pimh.options import QuarterOption, WarehouseOption, YearOption
 from pimh.warehouse_failures import first_line, shown_url
 
 if TYPE_CHECKING:
+    import polars as pl
     from sqlalchemy import Connection
 
     from domain.periods import Period
@@ -118,8 +120,61 @@ def _day(value: dt.date | None) -> str:
     return value.isoformat() if value else ""
 
 
+def _long_day(value: dt.date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def _kind(reporter_type: str, fund: str | None) -> str:
+    """`board`, or a charity's fund (`MAIN`, `SMALL`): one short column, not two."""
+    if reporter_type == "board":
+        return "board"
+    return fund or "charity"
+
+
+def _tracker_table(title: str, *, with_due: bool) -> Table:
+    """The tracker's columns, laid out to read whole at 80 columns (a terminal or a file).
+
+    Codes, dates and counts never wrap; names and statuses wrap at spaces, never inside a
+    word, and keep a width of their own so rich cannot squeeze them to a letter or two.
+    """
+    table = Table(
+        title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0)
+    )
+    table.add_column("Reporter", no_wrap=True)
+    table.add_column("Name", min_width=12)
+    table.add_column("Type", no_wrap=True)
+    table.add_column("Status", min_width=12)
+    table.add_column("Received", no_wrap=True)
+    if with_due:
+        table.add_column("Due", no_wrap=True)
+    table.add_column("Errors", justify="right", no_wrap=True)
+    table.add_column("Warnings", justify="right", no_wrap=True)
+    return table
+
+
 def _number(value: int | None) -> str:
     return "" if value is None else str(value)
+
+
+def tracker_table(progress: pl.DataFrame, period: Period, today: dt.date) -> Table:
+    """The quarter's tracker (`warehouse.tracker.tracker`) as the table `pimh status` prints."""
+    due_dates = set(progress["due_on"].drop_nulls())
+    # Every reporter of a quarter is usually due on one day: said once, in the title.
+    one_due = next(iter(due_dates)) if len(due_dates) == 1 else None
+    title = f"Returns for {period}" + (f", due {_long_day(one_due)}" if one_due else "")
+    table = _tracker_table(title, with_due=one_due is None)
+    for row in progress.iter_rows(named=True):
+        table.add_row(
+            row["reporter_code"],
+            escape(row["reporter_name"] or ""),
+            _kind(row["reporter_type"], row["fund"]),
+            _status_cell(row["status"], row["due_on"], today),
+            _day(row["received_on"]),
+            *([_day(row["due_on"])] if one_due is None else []),
+            _number(row["errors"]),
+            _number(row["warnings"]),
+        )
+    return table
 
 
 def status(
@@ -133,24 +188,7 @@ def status(
     period = _period(year, quarter)
     with _warehouse(warehouse, period) as connection:
         progress = read_tracker(connection, period)
-    today = dt.datetime.now(dt.UTC).date()
-    table = Table(title=f"Returns for {period}")
-    for name in ("Reporter", "Name", "Type", "Fund", "Status", "Received", "Due"):
-        table.add_column(name, overflow="fold", no_wrap=name not in {"Name", "Status"})
-    table.add_column("Errors", justify="right")
-    table.add_column("Warnings", justify="right")
-    for row in progress.iter_rows(named=True):
-        table.add_row(
-            row["reporter_code"],
-            escape(row["reporter_name"] or ""),
-            row["reporter_type"],
-            row["fund"] or "",
-            _status_cell(row["status"], row["due_on"], today),
-            _day(row["received_on"]),
-            _day(row["due_on"]),
-            _number(row["errors"]),
-            _number(row["warnings"]),
-        )
+    table = tracker_table(progress, period, dt.datetime.now(dt.UTC).date())
     _console().print(table)
     counts = dict(progress.group_by("status").len().iter_rows())
     summary = ", ".join(

@@ -16,7 +16,7 @@ from rich.table import Table
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from config.settings import Settings
-from domain.periods import QUARTERS, Period, quarter_label
+from domain.periods import Period, quarter_label
 from pimh.options import WarehouseOption
 from pimh.warehouse_failures import unreachable
 
@@ -43,13 +43,7 @@ def in_force_date(year: str | None, quarter: str | None) -> dt.date | None:
         return None
     if year is None or quarter is None:
         raise ValueError("Give both --from-year and --from-quarter, or neither.")
-    try:
-        return Period.parse(year, quarter).bounds[0]
-    except ValueError:
-        raise ValueError(
-            f"'{year} {quarter}' is not a reporting period: give a financial year such as "
-            f"2023-24 and a quarter ({', '.join(QUARTERS)})."
-        ) from None
+    return Period.parse(year, quarter).bounds[0]  # ValueError in the one wording
 
 
 def _print_problems(problems: list[str], csv_path: Path, consequence: str) -> None:

@@ -15,9 +15,12 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from functools import partial
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -68,10 +71,6 @@ def _recorded_filter(settings: Settings) -> Callable[[Sequence[object]], set[str
     return lambda landed: recorded_urls(engine, landed)  # type: ignore[arg-type]
 
 
-if TYPE_CHECKING:
-    from flows.ingest import IngestResult
-
-
 def _log(message: str) -> None:
     console.print(escape(message), highlight=False, soft_wrap=True)
 
@@ -81,27 +80,24 @@ def _ingest_here(settings: Settings) -> Callable[[list[str]], None]:
 
     The flow runs in a thread of its own: Prefect's engine takes over SIGTERM in the main
     thread while a run is in it, and a SIGTERM then would abort the batch half-way. So the
-    watcher's own handler gets the signal, the batch in hand finishes, and it stops.
+    watcher's own handler gets the signal, the batch in hand finishes, and it stops. It is
+    one thread for the watcher's whole life, not one per batch: the helpers a batch starts
+    (the reader's forkserver) die with the thread that started them (PR_SET_PDEATHSIG
+    follows the thread), so a thread per batch would leave the next batch a dead pool.
     """
     from pimh.cli_ingest import run_ingest
 
+    runner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest")
+
     def on_batch(urls: list[str]) -> None:
-        outcome: list[IngestResult] = []
-        failure: list[BaseException] = []
-
-        def work() -> None:
-            try:
-                outcome.append(run_ingest(urls, settings))
-            except BaseException as error:  # handed to the watcher's thread below
-                failure.append(error)
-
-        runner = threading.Thread(target=work, name="ingest", daemon=True)
-        runner.start()
-        while runner.is_alive():
-            runner.join(timeout=0.2)  # the main thread stays free for signal handlers
-        if failure:
-            raise failure[0]
-        for file in outcome[0].files:
+        batch = runner.submit(partial(run_ingest, urls, settings, settled=True))
+        while True:
+            try:  # short waits: the main thread stays free for signal handlers
+                outcome = batch.result(timeout=0.2)
+                break
+            except FutureTimeout:
+                continue
+        for file in outcome.files:
             problems = f" ({file.errors} errors, {file.warnings} warnings)"
             feedback = f"; feedback {file.feedback}" if file.feedback else ""
             _log(f"{file.file}: {file.status}{problems}{feedback}")
@@ -181,36 +177,24 @@ def worker(
     pool: Annotated[str | None, typer.Option("--pool", help="Work pool (PIMH_WORK_POOL).")] = None,
     name: Annotated[str | None, typer.Option("--name", help="This worker's name.")] = None,
 ) -> None:
-    """Run the work pool's flow runs on this machine (a Prefect process worker).
+    """Run the work pool's flow runs on this machine, one at a time, in this process.
 
-    Polls every PREFECT_WORKER_QUERY_SECONDS (1 s unless set; Prefect's own default is
-    10 s, which alone would make a file wait seconds).
+    A Prefect worker that keeps pimh imported and its readers warm between runs (see
+    flows.worker), polling every PREFECT_WORKER_QUERY_SECONDS (1 s unless set; Prefect's
+    own default is 10 s, which alone would make a file wait seconds).
     """
-    from flows.service import ensure_work_pool
-
     if not os.environ.get("PREFECT_API_URL"):
         console.print("[red]PREFECT_API_URL is not set: a worker serves a Prefect server.[/]")
         raise typer.Exit(code=2)
-    settings = Settings()
-    chosen = pool or settings.work_pool
-    ensure_work_pool(chosen)
     os.environ.setdefault("PREFECT_WORKER_QUERY_SECONDS", "1")
     os.environ.setdefault("PREFECT_WORKER_PREFETCH_SECONDS", "1")
-    command = [
-        sys.executable,
-        "-m",
-        "prefect",
-        "worker",
-        "start",
-        "--pool",
-        chosen,
-        "--type",
-        "process",
-    ]
     if name:
-        command += ["--name", name]
         os.environ["PIMH_WORKER_NAME"] = name
-    os.execv(sys.executable, command)  # noqa: S606 - becomes the worker: signals reach it directly
+    from flows.worker import ensure_work_pool, start_worker
+
+    chosen = pool or Settings().work_pool
+    ensure_work_pool(chosen)
+    start_worker(chosen, name)
 
 
 def serve(

@@ -6,19 +6,70 @@ and fund from the register when the warehouse has them, so there is less to type
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
+from rich.markup import escape
 from sqlalchemy.engine import make_url
+from xlsxwriter.exceptions import XlsxWriterException
 
 from config.settings import Settings
+from domain.periods import Period
 from pimh.options import QuarterOption, WarehouseOption, YearOption
 from pimh.terminal import console
 
 template_app = typer.Typer(help="Write blank return templates for reporters.", no_args_is_help=True)
 
-OutputOption = Annotated[Path, typer.Option("-o", "--output", help="Where to write the .xlsx.")]
+OutputOption = Annotated[
+    Path, typer.Option("-o", "--output", help="The .xlsx file to write, in a folder that exists.")
+]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Overwrite the file if it is already there.")
+]
+
+
+def _refuse(message: str) -> NoReturn:
+    console.print(f"[red]{escape(message)}[/]", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+def _period_or_exit(year: str, quarter: str) -> Period:
+    """The quarter as typed (`q1` forgiven), or the one wording every command uses and exit 2."""
+    try:
+        return Period.parse(year, quarter)
+    except ValueError as exc:
+        _refuse(str(exc))
+
+
+def check_output(output: Path, force: bool) -> None:
+    """Refuse, before anything is written, an output a template cannot or should not go to.
+
+    Like `pimh export`, a file already there is kept unless --force says otherwise: a
+    template filled in and saved under the same name would be lost.
+    """
+    if output.is_dir():
+        _refuse(f"{output} is a folder: give the file to write, e.g. {output / 'return.xlsx'}.")
+    if output.suffix.lower() != ".xlsx":
+        _refuse(
+            f"{output.name} does not end in .xlsx: a template is an Excel workbook, so name "
+            f"it like {output.with_suffix('.xlsx').name}."
+        )
+    if not output.parent.is_dir():
+        _refuse(f"The folder {output.parent} does not exist: create it first, or choose another.")
+    if output.exists() and not force:
+        _refuse(f"{output} already exists; use --force to overwrite it.")
+
+
+def _write_or_exit(output: Path, write: Callable[[], None]) -> None:
+    """Run `write`, turning a period it refuses or a file it cannot write into plain words."""
+    try:
+        write()
+    except ValueError as exc:
+        _refuse(str(exc))
+    except (OSError, XlsxWriterException) as exc:
+        _refuse(f"Could not write {output}: {exc}")
 
 
 @template_app.command("bqr")
@@ -27,6 +78,7 @@ def template_bqr(
     year: YearOption,
     quarter: QuarterOption,
     output: OutputOption,
+    force: ForceOption = False,
 ) -> None:
     """Write a blank Board Quarterly Return with dropdowns and input checks."""
     from return_templates.bqr import write_blank_bqr
@@ -34,14 +86,13 @@ def template_bqr(
 
     code = resolve_board(board)
     if code is None:
-        console.print(f"[red]'{board}' is not an NHS board code or name.[/]")
-        raise typer.Exit(code=2)
-    try:
-        write_blank_bqr(output, code, year, quarter)
-    except ValueError as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(code=2) from exc
-    console.print(f"Wrote a blank return for {code} {year} {quarter} to {output}")
+        _refuse(f"'{board}' is not an NHS board code or name.")
+    period = _period_or_exit(year, quarter)
+    check_output(output, force)
+    _write_or_exit(
+        output, lambda: write_blank_bqr(output, code, period.financial_year, period.quarter)
+    )
+    console.print(f"Wrote a blank return for {code} {period} to {escape(str(output))}")
 
 
 def _register_entry_or_none(
@@ -80,33 +131,34 @@ def template_tsr(
     year: YearOption,
     quarter: QuarterOption,
     output: OutputOption,
+    *,
     warehouse: WarehouseOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Write a blank Third Sector Return with dropdowns and input checks.
 
     Organisation and Fund are filled in from the register in the warehouse when the charity
     is on it for that quarter; otherwise they are left for the charity to fill in.
     """
-    from rich.markup import escape
-
-    from return_templates.common import check_period
     from return_templates.tsr import check_charity, write_blank_tsr
 
     try:
         check_charity(charity)
-        check_period(year, quarter)
     except ValueError as exc:
-        console.print(f"[red]{escape(str(exc))}[/]", highlight=False)
-        raise typer.Exit(code=2) from exc
+        _refuse(str(exc))
+    period = _period_or_exit(year, quarter)
+    year, quarter = period.financial_year, period.quarter
+    check_output(output, force)
     warehouse_url = warehouse or Settings().warehouse_url
     entry = _register_entry_or_none(warehouse_url, charity, year, quarter)
     organisation = str(entry["name"]) if entry else None
     fund = str(entry["fund"]) if entry else None
-    try:
-        write_blank_tsr(output, charity, year, quarter, organisation=organisation, fund=fund)
-    except ValueError as exc:
-        console.print(f"[red]{escape(str(exc))}[/]", highlight=False)
-        raise typer.Exit(code=2) from exc
+    _write_or_exit(
+        output,
+        lambda: write_blank_tsr(
+            output, charity, year, quarter, organisation=organisation, fund=fund
+        ),
+    )
     if entry:
         console.print(
             f"Organisation and Fund from the register: {escape(organisation or '')} ({fund}).",
@@ -118,4 +170,6 @@ def template_tsr(
             "no register to read): Organisation and Fund are left for the charity to fill in.",
             highlight=False,
         )
-    console.print(f"Wrote a blank return for {charity} {year} {quarter} to {output}")
+    console.print(
+        f"Wrote a blank return for {charity} {period} to {escape(str(output))}", highlight=False
+    )

@@ -1,7 +1,9 @@
 """The options several `pimh` commands share, declared once so every --help reads the same.
 
-Typer renders help as rich markup, so help texts use parentheses: square brackets would be
-taken for markup and vanish.
+The `pimh` app renders help as Markdown (see `pimh.cli`), so a docstring's lines join into
+paragraphs that wrap at the terminal's width. Help texts use parentheses, never square
+brackets, for asides: under rich markup a bracketed default was taken for markup and
+vanished ("SQLAlchemy URL of the warehouse ."), and in Markdown brackets can start a link.
 """
 
 from __future__ import annotations

@@ -28,6 +28,10 @@ WARNING_CHECKS: Final = frozenset(
     }
 )
 
+# A warning's message is written before anyone knows whether its return will be accepted
+# (an error elsewhere rejects it), so it says only what is true of every return.
+WARNING_DOES_NOT_STOP: Final = "a warning alone does not stop a return being accepted."
+
 # Column keys are unique within a sheet name across templates (BQR Activity and TSR
 # Activity share no key but their printed headers agree where they do, e.g. spend_gbp).
 _COLUMNS: Final[dict[tuple[str, str], ColumnLayout]] = {
@@ -126,7 +130,7 @@ SHEET_WORDING: Final[dict[str, Wording]] = {
     ),
     "in_post_above_funded": lambda r, _: (
         f"In post WTE ({number(r['in_post_wte'])}) is above Funded WTE "
-        f"({number(r['funded_wte'])}). Please check it; the return has been loaded."
+        f"({number(r['funded_wte'])}). Please check it; {WARNING_DOES_NOT_STOP}"
     ),
     "one_row_per_service_and_staff_group": lambda r, _: (
         f"There is already a row for {r['service']} / {r['staff_group']}: give one row per "
@@ -163,8 +167,7 @@ SHEET_WORDING: Final[dict[str, Wording]] = {
     ),
     "forecast_within_allocation": lambda r, _: (
         f"Forecast full year ({pounds(r['forecast_gbp'])}) is more than 10% above the "
-        f"allocation ({pounds(r['allocation_gbp'])}). Please check it; the return has been "
-        "loaded."
+        f"allocation ({pounds(r['allocation_gbp'])}). Please check it; {WARNING_DOES_NOT_STOP}"
     ),
     "total_is_number": lambda r, _: (
         f"The Total for {header(r['sheet'], r['column'])} must be a number; found "
@@ -200,8 +203,8 @@ SHEET_WORDING.update(
         "board_area_known": _board_area_known,
         "board_area_not_on_register": lambda r, _: (
             f"{BOARDS.get(str(r['board_area']), r['board_area'])} is not one of the board "
-            "areas the register lists for your organisation. Please check it; the return has "
-            "been loaded."
+            f"areas the register lists for your organisation. Please check it; "
+            f"{WARNING_DOES_NOT_STOP}"
         ),
         "support_type_known": lambda r, _: (
             "Support type is empty: every row needs one."
@@ -224,7 +227,7 @@ SHEET_WORDING.update(
         "grant_matches_register": lambda r, _: (
             f"Grant awarded ({pounds(r['grant_awarded_gbp'])}) differs from the award on the "
             f"register of funded organisations ({pounds(r['register_award_gbp'])}). Please "
-            "check it; the return has been loaded."
+            f"check it; {WARNING_DOES_NOT_STOP}"
         ),
         "finance_one_row": lambda _r, _k: (
             "The Finance sheet has one row of figures; this is an extra row. Put the "

@@ -685,12 +685,12 @@ def test_register_load_lists_every_problem_and_exits_2(workdir: Path) -> None:
         (["--from-quarter", "Q1"], "Give both --from-year and --from-quarter, or neither."),
         (
             ["--from-year", "2023-2024", "--from-quarter", "Q1"],
-            "'2023-2024 Q1' is not a reporting period: give a financial year such as 2023-24 "
-            "and a quarter (Q1, Q2, Q3, Q4).",
+            "'2023-2024' is not a financial year: write it like 2022-23 (April 2022 to March "
+            "2023).",
         ),
         (
             ["--from-year", "2023-24", "--from-quarter", "Q5"],
-            "'2023-24 Q5' is not a reporting period",
+            "'Q5' is not a quarter: use Q1, Q2, Q3 or Q4.",
         ),
     ],
 )

@@ -218,8 +218,8 @@ def test_in_post_above_funded_is_a_warning_only(tmp_path: Path) -> None:
     issues = issues_of(tmp_path, changed(valid_return(), "Staffing", 0, 3, 2.5))
     assert issues == [
         warning(
-            "In post WTE (2.5) is above Funded WTE (2). Please check it; the return has been "
-            "loaded.",
+            "In post WTE (2.5) is above Funded WTE (2). Please check it; a warning alone does "
+            "not stop a return being accepted.",
             "Staffing!D5",
             "2.5",
         )
@@ -415,7 +415,8 @@ def test_a_forecast_more_than_10_percent_over_allocation_is_a_warning(
     assert issues == [
         warning(
             f"Forecast full year ({shown}) is more than 10% above the allocation "
-            "(£500,000.00). Please check it; the return has been loaded.",
+            "(£500,000.00). Please check it; a warning alone does not stop a return being "
+            "accepted.",
             "Finance!D5",
             found,
         )

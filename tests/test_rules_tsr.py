@@ -147,7 +147,7 @@ def test_a_board_area_the_register_does_not_list_is_a_warning(tmp_path: Path) ->
     assert issues == [
         warning(
             "Fife is not one of the board areas the register lists for your organisation. "
-            "Please check it; the return has been loaded.",
+            "Please check it; a warning alone does not stop a return being accepted.",
             "Activity!A6",
             "Fife",
         )
@@ -262,7 +262,8 @@ def test_a_grant_differing_from_the_register_is_a_warning(tmp_path: Path) -> Non
     assert issues == [
         warning(
             "Grant awarded (£60,000.00) differs from the award on the register of funded "
-            "organisations (£58,000.00). Please check it; the return has been loaded.",
+            "organisations (£58,000.00). Please check it; a warning alone does not stop a "
+            "return being accepted.",
             "Finance!A5",
             "60000",
         )

@@ -61,7 +61,7 @@ def test_the_run_shows_its_returns_and_quarter_and_no_secret(
         run = client.read_flow_run(run_id)
     assert run.name == "S08000029 Fife 2022-23 Q1"
     assert {FIFE, "2022-23 Q1"} <= set(run.tags)
-    assert set(run.parameters) == {"locations"}
+    assert set(run.parameters) == {"locations", "settled"}
     assert settings.warehouse_url not in str(run.parameters)
 
     summary = Artifact.get("ingest-summary")

@@ -142,14 +142,20 @@ def test_the_embedded_watcher_takes_a_slow_copy_once_it_is_whole(
     """No Prefect server: the watcher ingests in its own process. A copy that pauses is not
     read half-written; once closed, it is in the warehouse within seconds."""
     place = sqlite_place(tmp_path / "place")
-    [source] = _returns(tmp_path / "outbox", 1)
+    source, *later = _returns(tmp_path / "outbox", 3)
     with processes() as running:
         watcher = _start_watcher(running, place, landing, None)
         target = landing / source.relative_to(tmp_path / "outbox")
         _copy_slowly(source, target)
         assert _recorded(place) == []  # never read while it was being written
-        wait_until(lambda: len(_recorded(place)) == 1, 30, 0.1, "the return being recorded")
+        # The first batch also waits for the temporary Prefect server's first start.
+        wait_until(lambda: len(_recorded(place)) == 1, 90, 0.1, "the return being recorded")
         assert _recorded(place) == [(str(target), "accepted")]
+        # Later batches find the reader's helpers the first batch started still working.
+        for count, file in enumerate(later, start=2):
+            _drop([file], tmp_path / "outbox", landing)
+            wait_until(lambda: len(_recorded(place)) == count, 30, 0.1, "a later batch")  # noqa: B023
+        assert watcher.poll() is None
         helpers = descendants(watcher.pid)
         watcher.send_signal(signal.SIGTERM)
         watcher.wait(timeout=30)
@@ -169,7 +175,7 @@ def test_through_a_server_a_landed_file_is_one_named_run_with_its_artifact(
         run = _finished_run(prefect_api, "S08000015 Ayrshire and Arran 2019-20 Q1")
     assert run["state"]["type"] == "COMPLETED"
     assert {"S08000015", "2019-20 Q1"} <= set(run["tags"])
-    assert set(run["parameters"]) == {"locations"}
+    assert set(run["parameters"]) == {"locations", "settled"}
     artifacts = httpx.post(
         f"{prefect_api}/artifacts/filter",
         json={"artifacts": {"flow_run_id": {"any_": [run["id"]]}}},

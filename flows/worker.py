@@ -1,0 +1,110 @@
+"""The work pool's worker: flow runs executed in the worker's own, already warm, process.
+
+Prefect's process worker starts a fresh Python for every flow run. For pimh that costs
+more than the run itself (importing polars, pandera, SQLAlchemy and the flows, migrating
+nothing, forking the reader pool) and alone would keep a landed file from the warehouse
+for five seconds or more. This worker is a Prefect worker like the others (it polls its
+work pool, proposes the run's states, shows in the UI under Work Pools), but it runs each
+flow run on one long-lived thread of its own process, where everything is imported once
+and the reader's worker processes stay up between runs. Isolation is not lost: every
+workbook is still read in a capped worker process (`connectors.isolation`), and a run that
+raises is Failed with its reason, as in a process of its own.
+
+One run at a time per worker: a second run waits for the first, and more capacity is more
+workers (on this or other machines), each claiming its files in the warehouse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Final
+
+from prefect.client.schemas.actions import WorkPoolCreate
+from prefect.exceptions import ObjectAlreadyExists
+from prefect.flow_engine import run_flow
+from prefect.flows import Flow, load_flow_from_entrypoint
+from prefect.workers.base import (
+    BaseJobConfiguration,
+    BaseVariables,
+    BaseWorker,
+    BaseWorkerResult,
+)
+
+if TYPE_CHECKING:
+    import anyio.abc
+    from prefect.client.schemas.objects import FlowRun
+
+WORKER_TYPE: Final = "pimh-in-process"
+
+
+class InProcessResult(BaseWorkerResult):
+    """The run's outcome as the worker reports it: 0 whenever the engine reached a state."""
+
+
+class InProcessWorker(BaseWorker[BaseJobConfiguration, BaseVariables, InProcessResult]):
+    """Runs the work pool's flow runs in this process, one at a time, on one thread."""
+
+    type = WORKER_TYPE
+    job_configuration = BaseJobConfiguration
+    job_configuration_variables = BaseVariables
+    _description = "Runs pimh's flow runs in the worker's own warm process, one at a time."
+
+    def __init__(self, work_pool_name: str, **options: Any) -> None:
+        options.setdefault("limit", 1)
+        super().__init__(work_pool_name, **options)
+        # One thread for the worker's life: the reader's helper processes die with the
+        # thread that started them (PR_SET_PDEATHSIG follows the thread), so every run must
+        # come from the same one.
+        self._runner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flow-run")
+
+    async def run(
+        self,
+        flow_run: FlowRun,
+        configuration: BaseJobConfiguration,  # noqa: ARG002 - nothing to configure in-process
+        task_status: anyio.abc.TaskStatus[int] | None = None,
+    ) -> InProcessResult:
+        entrypoint = await self._entrypoint(flow_run)
+        if task_status is not None:
+            task_status.started(os.getpid())
+        running = self._runner.submit(_run_here, entrypoint, flow_run)
+        await asyncio.wrap_future(running)
+        return InProcessResult(identifier=str(flow_run.id), status_code=0)
+
+    async def _entrypoint(self, flow_run: FlowRun) -> str:
+        if flow_run.deployment_id is None:
+            raise ValueError(f"flow run {flow_run.id} has no deployment to say what to run")
+        deployment = await self.client.read_deployment(flow_run.deployment_id)
+        if not deployment.entrypoint:
+            raise ValueError(f"deployment {deployment.name!r} has no entrypoint")
+        return deployment.entrypoint
+
+
+def _run_here(entrypoint: str, flow_run: FlowRun) -> None:
+    """The flow run executed by Prefect's own engine, which reports its states itself."""
+    flow: Flow[..., Any] = load_flow_from_entrypoint(entrypoint, use_placeholder_flow=False)
+    run_flow(flow, flow_run=flow_run, return_type="state")
+
+
+def ensure_work_pool(pool: str) -> None:
+    """The work pool the deployments run on, made if the server has none yet."""
+    from prefect import get_client
+
+    template = InProcessWorker.get_default_base_job_template()
+    with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
+        client.create_work_pool(
+            WorkPoolCreate(name=pool, type=WORKER_TYPE, base_job_template=template)
+        )
+
+
+def start_worker(pool: str, name: str | None) -> None:
+    """Poll `pool` and run its flow runs here until stopped (Ctrl-C or SIGTERM).
+
+    Every deployment's flow is imported first, so the first run is as quick as the rest.
+    """
+    importlib.import_module("flows.service")
+    worker = InProcessWorker(pool, name=name, prefetch_seconds=1)
+    asyncio.run(worker.start())
