@@ -52,6 +52,27 @@ class Settings(BaseSettings):
         description="How long a run's claim on a file lasts: a file claimed by a run that "
         "died on another machine is taken again after this (on this machine, at once).",
     )
+    # --- plausibility: warnings on implausible changes since the previous quarter --------
+    plausibility_wte_change: float = Field(
+        0.5,
+        description="Warn when a service's funded WTE (per staff group) changes by more than "
+        "this fraction of last quarter's (0.5: by more than 50%).",
+    )
+    plausibility_count_factor: float = Field(
+        2.0,
+        description="Warn when open caseload or referrals reach this many times last quarter's "
+        "figure, or fall to 1/this of it (2: doubling or halving).",
+    )
+    plausibility_allocation_tolerance_gbp: float = Field(
+        0.0,
+        description="Warn when a year's allocation (or a charity's grant) differs from last "
+        "quarter's of the same financial year by more than this many pounds.",
+    )
+    plausibility_spend_factor: float = Field(
+        1.0,
+        description="Warn when spend in a quarter is above this multiple of the year's "
+        "allocation (or grant).",
+    )
     # --- the service: watching the landing area and running on Prefect --------------------
     close_quiet_seconds: float = Field(
         0.25,

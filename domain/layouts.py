@@ -100,6 +100,11 @@ class SheetLayout:
         return self.columns[0]
 
     @property
+    def figure_columns(self) -> tuple[ColumnLayout, ...]:
+        """The columns a fact row carries: all but the reporter's free-text Explanation."""
+        return tuple(c for c in self.columns if c.kind != "text")
+
+    @property
     def measures(self) -> tuple[ColumnLayout, ...]:
         return tuple(c for c in self.columns if c.is_measure)
 
@@ -140,6 +145,19 @@ def _measure(
     return ColumnLayout(key, header, kind, unit, optional, help_text)
 
 
+EXPLANATION_KEY: Final = "explanation"
+# The last column of every data sheet: where a reporter answers a warning about the row's
+# figures (or, on a row with only a Service, why that service has no figures now). It is
+# optional, so returns written from the first blanks, which lack it, stay valid.
+EXPLANATION: Final = ColumnLayout(
+    EXPLANATION_KEY,
+    "Explanation",
+    "text",
+    optional=True,
+    help="Optional. If we warned about a figure on this row (a large change since last "
+    "quarter, say) and it is right, say why here; we will not ask again about that figure.",
+)
+
 _SERVICE_HELP: Final = "Choose the service code from the list: one row per service you run."
 
 
@@ -165,6 +183,7 @@ BQR_STAFFING: Final = SheetLayout(
             "Funded minus in post (0 if over-established). May be left empty.", unit="WTE",
             optional=True,
         ),
+        EXPLANATION,
     ),
     guidance="One row per service and staff group. Leave Vacant WTE empty to have it derived.",
     input_rows=40,
@@ -208,6 +227,7 @@ BQR_ACTIVITY: Final = SheetLayout(
             "available_bed_days", "Available bed days", "count",
             "MBU rows only: bed days available in the quarter.", optional=True,
         ),
+        EXPLANATION,
     ),
     guidance="One row per service you run. Leave a cell empty if not reported; 0 means zero.",
     input_rows=len(SERVICES),
@@ -230,6 +250,7 @@ BQR_FINANCE: Final = SheetLayout(
             "forecast_gbp", "Forecast full year", "pounds",
             "Forecast spend for the financial year, in pounds.", unit="£",
         ),
+        EXPLANATION,
     ),
     guidance="One row per service you run. Amounts in pounds.",
     input_rows=len(SERVICES),
@@ -278,6 +299,7 @@ TSR_ACTIVITY: Final = SheetLayout(
             "other_carers", "Other carers", "count",
             "Other carers (grandparents, kinship or foster carers) newly supported this quarter.",
         ),
+        EXPLANATION,
     ),
     guidance="One row per board area and support type. Count people newly supported this "
     "quarter. Leave a cell empty if not reported; 0 means zero.",
@@ -302,6 +324,7 @@ TSR_OUTCOMES: Final = SheetLayout(
             "reporting_improvement", "Reporting improvement", "count",
             "Of the people asked, how many reported an improvement; not above Respondents.",
         ),
+        EXPLANATION,
     ),
     guidance="One row per outcome. Leave a row's figures empty if you did not ask about it "
     "this quarter.",
@@ -320,6 +343,7 @@ TSR_FINANCE: Final = SheetLayout(
             "spend_gbp", "Spend in quarter", "pounds",
             "Spend of the grant in this quarter, in pounds.", unit="£",
         ),
+        EXPLANATION,
     ),
     guidance="One row: your grant for the year and your spend this quarter, in pounds.",
     # One row by contract (SPEC.md, TSR Finance).

@@ -30,7 +30,7 @@ from feedback.marking import (
     line_height,
     preamble,
 )
-from feedback.subject import locate, sheet_key, where
+from feedback.subject import locate, message_shown, severity_label, sheet_key, where
 
 
 def annotate_openpyxl(workbook: bytes, keep_vba: bool, marking: Marking) -> bytes:
@@ -109,10 +109,10 @@ def _add_feedback_sheet(book: Any, sheets: dict[str, Worksheet], marking: Markin
         cell.font = Font(bold=True)
         sheet.column_dimensions[cell.column_letter].width = width
     for row, issue in enumerate(marking.issues, start=header_at + 1):
-        _text(sheet.cell(row=row, column=1), "Error" if issue.severity == "error" else "Warning")
+        _text(sheet.cell(row=row, column=1), severity_label(issue))
         _link(sheet.cell(row=row, column=2), issue, sheets)
         _text(sheet.cell(row=row, column=3), shorten(issue.value))
-        _text(sheet.cell(row=row, column=4), issue.message)
+        _text(sheet.cell(row=row, column=4), message_shown(issue))
         for column in (3, 4):
             sheet.cell(row=row, column=column).alignment = wrap
     sheet.freeze_panes = f"A{header_at + 1}"

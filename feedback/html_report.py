@@ -21,6 +21,7 @@ from feedback.subject import (
     ordered_issues,
     period_label,
     reporter_label,
+    severity_label,
     where,
 )
 
@@ -97,13 +98,15 @@ def _environment() -> Environment:
 def _row(issue: Issue) -> dict[str, object]:
     return {
         "severity": issue.severity,
-        "label": "Error" if issue.severity == "error" else "Warning",
+        "label": severity_label(issue),
         "where": where(issue),
         "value": shorten(issue.value),
         "unbroken": _has_long_word(shorten(issue.value)),
         # A cell named but no value found means the cell was blank, which is worth saying.
         "empty_cell": not issue.value and locate(issue).coordinate is not None,
         "message": issue.message,
+        # The reporter's own answer to a warning, shown as theirs.
+        "explanation": issue.explanation,
     }
 
 

@@ -19,9 +19,11 @@ from feedback.html_report import format_received, plural
 from feedback.subject import (
     FeedbackSubject,
     locate,
+    message_shown,
     ordered_issues,
     period_label,
     reporter_label,
+    severity_label,
     sheet_key,
 )
 
@@ -112,7 +114,7 @@ def decide_marking(issues: Sequence[Issue], subject: FeedbackSubject | None = No
 def comment_lines(issues: Sequence[Issue]) -> list[str]:
     """The lines of the comment on one cell: who wrote it, then each problem there."""
     lines = [f"{AUTHOR}:"]
-    lines += [f"{'Error' if i.severity == 'error' else 'Warning'}: {i.message}" for i in issues]
+    lines += [f"{severity_label(i)}: {message_shown(i)}" for i in issues]
     return lines
 
 

@@ -99,3 +99,17 @@ def _sort_key(issue: Issue) -> tuple[int, str, int, int, int]:
 def sheet_key(name: str) -> str:
     """Sheet names match case-insensitively and ignoring surrounding spaces (SPEC.md)."""
     return name.strip().casefold()
+
+
+def severity_label(issue: Issue) -> str:
+    """`Error`, `Warning`, or `Warning, explained` for one the reporter has answered."""
+    if issue.is_error:
+        return "Error"
+    return "Warning, explained" if issue.is_explained else "Warning"
+
+
+def message_shown(issue: Issue) -> str:
+    """The issue's message, followed by the reporter's explanation when there is one."""
+    if issue.explanation is None:
+        return issue.message
+    return f"{issue.message} Explained: \u201c{issue.explanation}\u201d"

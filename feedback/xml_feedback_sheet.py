@@ -35,7 +35,7 @@ from feedback.marking import (
     line_height,
     preamble,
 )
-from feedback.subject import locate, sheet_key, where
+from feedback.subject import locate, message_shown, severity_label, sheet_key, where
 from feedback.xml_styles import Styles
 from feedback.xml_text import XML_SPACE, line_feeds
 
@@ -139,12 +139,12 @@ def _add_problem_row(
     """Severity, where (a link when the sheet exists), the value found if any, the message;
     values and messages wrap at spaces within their columns."""
     row = _add(data, "row", r=str(number))
-    _add_text_cell(row, number, 1, "Error" if issue.severity == "error" else "Warning")
+    _add_text_cell(row, number, 1, severity_label(issue))
     _add_text_cell(row, number, 2, where(issue), link)
     value = shorten(issue.value)
     if value:
         _add_text_cell(row, number, 3, value, wrap)
-    _add_text_cell(row, number, 4, issue.message, wrap)
+    _add_text_cell(row, number, 4, message_shown(issue), wrap)
 
 
 def _add_text_cell(

@@ -29,6 +29,7 @@ from flows.report_tasks import (
     write_refused_reports,
 )
 from flows.tasks import (
+    add_plausibility_warnings,
     claim_files,
     confirm_archived,
     find_returns,
@@ -42,6 +43,7 @@ from flows.tasks import (
     sort_received,
     validate_returns,
 )
+from intake.plausibility import thresholds_of
 from intake.received import Archiving
 from intake.summary import FileSummary
 from warehouse.claims import Claimant, release_claims
@@ -126,6 +128,10 @@ def _ingest_claimed(
     register = read_register(url) if sorted_files.new else empty_register()
     batches = validate_returns(data(sorted_files.new), data(contents), data(register))
     facts = make_fact_rows(data(batches))
+    if facts:
+        add_plausibility_warnings(
+            data(batches), data(sorted_files.new), url, thresholds_of(settings)
+        )
     records = record_outcomes(data(sorted_files), data(contents), data(batches))
     report("validated", len(records))
     if records:

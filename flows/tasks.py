@@ -21,9 +21,11 @@ from domain.workbook import WorkbookContent
 from intake.claimed import split_by_claims
 from intake.landed import settled_returns
 from intake.outcome import submission_records
+from intake.plausibility import add_to_batches, plausibility_issues
 from intake.received import Archiving, receive_batch
 from intake.triage import Triage, triage
 from schemas.validate_batch import RETURN_LAYOUTS, TemplateBatch, validate_by_template
+from transforms.plausibility import Thresholds
 from transforms.run_facts import run_fact_rows
 from warehouse.claims import Claimant, claim
 from warehouse.engine import cached_warehouse
@@ -113,6 +115,26 @@ def validate_returns(
 def make_fact_rows(batches: Sequence[TemplateBatch]) -> dict[str, pl.DataFrame]:
     """The accepted returns' fact rows, by fact table."""
     return run_fact_rows(batches)
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)
+def add_plausibility_warnings(
+    batches: Sequence[TemplateBatch],
+    new: Sequence[ReceivedFile],
+    warehouse_url: str,
+    thresholds: Thresholds,
+) -> int:
+    """Compare each accepted return with its reporter's previous quarter; the warnings go
+    into the batches' issues (after every read, so a retry never adds them twice).
+    Returns how many were added."""
+    issues = plausibility_issues(
+        cached_warehouse(warehouse_url),
+        batches,
+        {item.key: item.received_at for item in new},
+        thresholds,
+    )
+    add_to_batches(batches, issues)
+    return sum(len(found) for found in issues.values())
 
 
 @task(cache_policy=NO_CACHE)

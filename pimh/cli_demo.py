@@ -32,7 +32,9 @@ def demo(
     late returns, each with their arrival time, into a SQLite warehouse in --dir.
     """
     from pimh.cli_register import load_or_exit
+    from pimh.explained_warnings import print_explained_warnings
     from pimh.national_figures import print_national_figures
+    from samples.demo_previous import with_previous_quarter
     from samples.demo_timeline import prepare_demo
     from warehouse.engine import cached_warehouse
 
@@ -55,6 +57,7 @@ def demo(
         shutil.rmtree(directory, ignore_errors=True)  # no half-made demo folder left behind
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(code=2) from exc
+    stages = with_previous_quarter(directory, stages, year, quarter)
     landing = directory / "landing"
     settings = Settings(
         warehouse_url=f"sqlite:///{(directory / 'warehouse.db').resolve()}",
@@ -77,6 +80,7 @@ def demo(
 
     status(year=year, quarter=quarter, warehouse=settings.warehouse_url)
     print_national_figures(console, cached_warehouse(settings.warehouse_url), year, quarter)
+    print_explained_warnings(console, cached_warehouse(settings.warehouse_url))
     console.print(
         f"\nWarehouse: {settings.warehouse_url}\nRegister: {register_path}\n"
         f"Feedback reports: {settings.feedback_url}/<reporter code>/\n"

@@ -73,6 +73,8 @@ _COLUMN_WIDTHS: Final[dict[ColumnKind, int]] = {
     "board": 26,
     "support_type": 20,
     "outcome": 22,
+    # Room for a sentence answering a warning.
+    "text": 48,
 }
 
 # What each code list's dropdown offers. Boards are listed by name, alphabetically, as

@@ -203,6 +203,24 @@ def _board_content(
     return content
 
 
+def demo_board_content(
+    board_code: str, financial_year: str, quarter: str, seed: int = 2022
+) -> BoardReturnContent:
+    """The figures of a board's demo return, before any problem is planted in them."""
+    return _board_content(board_code, financial_year, quarter, seed)
+
+
+def write_demo_board_return(path: Path, content: BoardReturnContent) -> Path:
+    """Write a board's demo return with the quirks of that board's plan."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_board_return(path, content, _PLANS[content.board_code].quirks)
+    return path
+
+
+def demo_quirks(board_code: str) -> Quirks:
+    return _PLANS[board_code].quirks
+
+
 def boards_with_planted_errors() -> list[str]:
     """Boards whose demo return is rejected (and corrected later in the demo's timeline)."""
     return [

@@ -81,7 +81,7 @@ _QUIRKS: Final = (
     Quirks(start_column=1),
 )
 
-Stage = Literal["on time", "after the due date"]
+Stage = Literal["on time", "after the due date", "for the quarter before"]
 
 
 @dataclass(frozen=True, slots=True)

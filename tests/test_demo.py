@@ -20,6 +20,7 @@ from flows.ingest import ingest
 from intake.register import read_register
 from pimh.cli import app
 from samples.demo import DemoReturn, generate_demo_quarter
+from samples.demo_previous import explained_warning
 from samples.demo_timeline import LATE_BOARD, prepare_demo
 from tests.queries import query
 from warehouse.engine import open_warehouse
@@ -97,7 +98,8 @@ def test_the_demo_loads_the_quarter_with_the_planted_problems_and_published_figu
         for code, status, errors, warnings in query(
             url,
             "SELECT reporter_code, status, errors, warnings FROM submissions "
-            "WHERE template = 'BQR' AND file_name NOT LIKE '%corrected%'",
+            "WHERE template = 'BQR' AND file_name NOT LIKE '%corrected%' "
+            f"AND financial_year = '{YEAR}' AND quarter = '{QUARTER}'",
         )
     }
     assert sorted(first) == sorted(BOARDS)
@@ -108,8 +110,13 @@ def test_the_demo_loads_the_quarter_with_the_planted_problems_and_published_figu
         "JOIN submissions s ON s.submission_id = i.submission_id WHERE s.template = 'BQR'",
     ):
         issues[str(code)].add((severity, cell, value))
+    # The demo sends one board's previous quarter first, so its return carries one
+    # plausibility warning on top of what generate_demo_quarter planted: explained.
+    explained = explained_warning(YEAR, QUARTER)
     for code, demo_return in planned.items():
         planted = {(p.severity, p.cell, _cell_value(p.value)) for p in demo_return.problems}
+        if code == explained.board_code:
+            planted.add(("warning", explained.cell, str(explained.value)))
         assert issues[code] == planted, demo_return.description
         status, errors, warnings = first[code]
         expected = "rejected" if demo_return.expected == "errors" else "accepted"
@@ -121,6 +128,10 @@ def test_the_demo_loads_the_quarter_with_the_planted_problems_and_published_figu
     assert_published_figures(url)
     feedback = {p.parent.name for p in (folder / "feedback").rglob("*.html")}
     assert {c for c, r in planned.items() if r.problems} <= feedback
+    assert query(
+        url, "SELECT cell, explanation FROM validation_issues WHERE explanation IS NOT NULL"
+    ) == [(explained.cell, explained.explanation)]
+    assert "Plausibility warnings explained in the returns" in result.output
     assert "86%" in result.output
     assert "5,544" in result.output
     report = folder / "quarterly-report-2022-23-Q1.html"

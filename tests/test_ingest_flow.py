@@ -138,6 +138,7 @@ INGEST_STEPS = [
     "read_register",
     "validate_returns",
     "make_fact_rows",
+    "add_plausibility_warnings",
     "record_outcomes",
     "name_this_run",
     "confirm_archived",

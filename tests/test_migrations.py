@@ -42,6 +42,7 @@ VIEW_COLUMNS: dict[str, list[str]] = {
     ],
     "validation_issues": [
         "submission_id", "severity", "sheet", "cell", "value", "message", "issue_id",
+        "explanation", "rule",
     ],
     "third_sector_activity": [
         "charity_number", "fund", "financial_year", "quarter", "board_code", "support_type",

@@ -52,10 +52,10 @@ def test_data_sheets_have_the_contract_headers_on_row_4(fife_blank: Path) -> Non
     workbook = load_workbook(fife_blank)
     assert workbook.sheetnames == ["Cover", "Staffing", "Activity", "Finance"]
     assert [c.header for c in DATA_SHEETS["Staffing"]] == [
-        "Service", "Staff group", "Funded WTE", "In post WTE", "Vacant WTE",
+        "Service", "Staff group", "Funded WTE", "In post WTE", "Vacant WTE", "Explanation",
     ]  # fmt: skip
     assert [c.header for c in DATA_SHEETS["Finance"]] == [
-        "Service", "Allocation", "Spend in quarter", "Forecast full year",
+        "Service", "Allocation", "Spend in quarter", "Forecast full year", "Explanation",
     ]  # fmt: skip
     for name, columns in DATA_SHEETS.items():
         sheet = workbook[name]
@@ -112,7 +112,7 @@ def test_header_cells_explain_what_to_enter(fife_blank: Path) -> None:
     for name, columns in DATA_SHEETS.items():
         validations = _validations(workbook[name])
         for index, column in enumerate(columns):
-            header = validations[f"{'ABCDEFGHIJ'[index]}4"]
+            header = validations[f"{'ABCDEFGHIJK'[index]}4"]
             assert header.showInputMessage
             assert header.promptTitle == column.header
             assert header.prompt == column.help

@@ -658,8 +658,9 @@ def test_each_sheet_model_validates_its_layouts_columns() -> None:
     """It types every layout column as read: the text typed, beside the figure or code."""
     for layout in BQR.sheets:
         schema = SHEET_MODELS[layout.name].to_schema().columns
-        for column in layout.columns:
+        for column in layout.figure_columns:
             meaning = "Float64" if column.is_measure else "String"
             assert str(schema[f"{column.key}_text"].dtype) == "String"
             assert str(schema[column.key].dtype) == meaning
             assert schema[column.key].nullable, "an empty cell is not reported"
+        assert str(schema["explanation"].dtype) == "String", "free text, kept as typed"

@@ -304,6 +304,7 @@ def test_data_cell_points_where_the_writer_puts_a_cell(tmp_path: Path) -> None:
 def test_total_row_sums_the_figures_given_and_reads_text_numbers() -> None:
     """It totals each figure column over the cells given, reading numbers typed as text."""
     content = _small_return()
-    assert total_row("Staffing", content.staffing) == ["Total", None, 5.75, 4.5, 0.0]
+    # The Explanation column is text: its Total cell stays empty.
+    assert total_row("Staffing", content.staffing) == ["Total", None, 5.75, 4.5, 0.0, None]
     content.finance.append(["IMH", "£99.50", None, 10])
-    assert total_row("Finance", content.finance) == ["Total", 1300.0, 300.0, 1260.0]
+    assert total_row("Finance", content.finance) == ["Total", 1300.0, 300.0, 1260.0, None]

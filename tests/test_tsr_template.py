@@ -113,7 +113,7 @@ def test_outcomes_come_prefilled_one_code_per_row(blank: Path) -> None:
     sheet = load_workbook(blank)["Outcomes"]
     assert [sheet.cell(row, 1).value for row in range(5, 10)] == list(OUTCOMES)
     assert all(sheet.cell(row, col).value is None for row in range(5, 10) for col in (2, 3))
-    key = " ".join(str(cell.value) for cell in sheet["E"] if cell.value)
+    key = " ".join(str(cell.value) for cell in sheet["F"] if cell.value)
     assert all(code in key for code in OUTCOMES)
     assert "parental wellbeing" in key
 
@@ -150,7 +150,7 @@ def test_header_cells_explain_what_to_enter(blank: Path) -> None:
     for name, columns in DATA_SHEETS.items():
         validations = _validations(workbook[name])
         for index, column in enumerate(columns):
-            header = validations[f"{'ABCDEF'[index]}4"]
+            header = validations[f"{'ABCDEFG'[index]}4"]
             assert header.showInputMessage
             assert header.promptTitle == column.header[:32]
             assert header.prompt == column.help
@@ -193,22 +193,23 @@ def test_a_filled_in_blank_reads_back(tmp_path: Path) -> None:
         "email": "morag@smallsteps.org.uk",
     }
     assert read.sheets["Activity"].frame.rows() == [
-        (5, "Lothian", "Peer support", "12", "3", "10", "0"),
-        (6, "Fife", "Counselling", "7", "0", "7", "1"),
-        (7, LOTHIAN, "Parenting support", "5", "2", None, "0"),
+        (5, "Lothian", "Peer support", "12", "3", "10", "0", None),
+        (6, "Fife", "Counselling", "7", "0", "7", "1", None),
+        (7, LOTHIAN, "Parenting support", "5", "2", None, "0", None),
     ]
     assert read.sheets["Outcomes"].frame.rows() == [
-        (5, "LESS_ISOLATED", "20", "15"),
-        (6, "MEET_INFANT_NEEDS", "18", "12"),
-        (7, "WARM_RELATIONSHIP", "0", "0"),
-        (8, "SUPPORT_AT_RISK", "9", "4"),
-        (9, "WELLBEING", None, None),
+        (5, "LESS_ISOLATED", "20", "15", None),
+        (6, "MEET_INFANT_NEEDS", "18", "12", None),
+        (7, "WARM_RELATIONSHIP", "0", "0", None),
+        (8, "SUPPORT_AT_RISK", "9", "4", None),
+        (9, "WELLBEING", None, None, None),
     ]
-    assert read.sheets["Finance"].frame.drop(SHEET_ROW).rows() == [("60000", "14250.5")]
+    assert read.sheets["Finance"].frame.drop(SHEET_ROW).rows() == [("60000", "14250.5", None)]
     assert read.sheets["Outcomes"].letters == {
         "outcome": "A",
         "respondents": "B",
         "reporting_improvement": "C",
+        "explanation": "D",
     }
 
 

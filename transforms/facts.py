@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 import polars as pl
 
-from domain.layouts import ColumnLayout, SheetLayout, TemplateLayout
+from domain.layouts import EXPLANATION_KEY, ColumnLayout, SheetLayout, TemplateLayout
 from domain.records import RETURN_INDEX
 from domain.workbook import SHEET_ROW
 from schemas.batch import ValidatedBatch
@@ -32,19 +32,32 @@ def fact_column(column: ColumnLayout) -> pl.Expr:
     return value.alias(column.fact_key)
 
 
+def explanation_only(layout: SheetLayout) -> pl.Expr:
+    """Rows whose only entry beside their codes is an Explanation: e.g. why a service
+    reported last quarter has no figures now. They are answers, not figures."""
+    measures = layout.measure_keys
+    if EXPLANATION_KEY not in {c.key for c in layout.columns} or not measures:
+        return pl.lit(False)
+    return pl.col(EXPLANATION_KEY).is_not_null() & pl.all_horizontal(
+        pl.col(key).is_null() for key in measures
+    )
+
+
 def fact_rows(
     layout: SheetLayout,
     rows: pl.DataFrame,
     keys: Sequence[str],
     derived: Derivations | None = None,
 ) -> pl.DataFrame:
-    """`keys`, then every column of the sheet in layout order, then the source sheet row."""
+    """`keys`, then every figure column of the sheet in layout order, then the source sheet
+    row. A row holding only an explanation (no figure) answers a warning and is no figure
+    row: it is left out (`explanation_only`)."""
     instead = derived or {}
-    return rows.select(
+    return rows.filter(~explanation_only(layout)).select(
         *keys,
         *(
             expr
-            for column in layout.columns
+            for column in layout.figure_columns
             for expr in instead.get(column.key, (fact_column(column),))
         ),
         pl.col(SHEET_ROW).alias("source_row"),

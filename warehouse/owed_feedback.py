@@ -74,12 +74,24 @@ def owed_copies(engine: Engine, limit: int = OWED_PER_RUN) -> list[OwedCopy]:
                     validation_issue.c.sheet,
                     validation_issue.c.cell,
                     validation_issue.c.value,
+                    validation_issue.c.rule,
+                    validation_issue.c.subject,
+                    validation_issue.c.explanation,
                 )
                 .where(validation_issue.c.submission_id.in_(ids))
                 .order_by(validation_issue.c.issue_id)
             ):
                 issues[found.submission_id].append(
-                    Issue(found.severity, found.message, found.sheet, found.cell, found.value)
+                    Issue(
+                        found.severity,
+                        found.message,
+                        found.sheet,
+                        found.cell,
+                        found.value,
+                        rule=found.rule,
+                        subject=found.subject,
+                        explanation=found.explanation,
+                    )
                 )
     return [
         OwedCopy(

@@ -209,6 +209,9 @@ def insert_submissions(
             "cell": i.cell,
             "value": i.value,
             "message": i.message,
+            "rule": i.rule,
+            "subject": i.subject,
+            "explanation": i.explanation,
         }
         for r in records
         for i in r.issues

@@ -188,6 +188,12 @@ validation_issue = Table(
     Column("cell", String(60)),
     Column("value", Text),
     Column("message", Text, nullable=False),
+    # A plausibility warning's rule and subject (`transforms.plausibility`), and the
+    # reporter's answer from the workbook's Explanation column: one explained before is
+    # not raised again for the same reporter, quarter, rule, subject and value.
+    Column("rule", String(40)),
+    Column("subject", String(120)),
+    Column("explanation", Text),
     CheckConstraint("severity IN ('error', 'warning')", name="severity_known"),
     comment="One row per problem found in a submission, with the cell it is in.",
 )

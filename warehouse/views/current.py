@@ -104,6 +104,9 @@ validation_issues: Final = View(
         validation_issue.c.value,
         validation_issue.c.message,
         validation_issue.c.issue_id,
+        # After SPEC's columns: the reporter's answer to a warning, and the warning's rule.
+        validation_issue.c.explanation,
+        validation_issue.c.rule,
     ),
 )
 
