@@ -83,7 +83,7 @@ def test_data_quality_scores_each_board_by_its_history(
         "cells_expected": 8 + 18 + 3 + 9,
         "cells_not_reported": 0,
         "warnings": 0,
-        "warnings_explained": None,
+        "warnings_explained": 0,
         "timeliness_score": 100.0,
         "validity_score": 100.0,
         "completeness_score": 100.0,
@@ -107,9 +107,9 @@ def test_data_quality_scores_each_board_by_its_history(
 
     ggc = scores[GGC]
     assert ggc["warnings"] == 1
-    assert ggc["warnings_explained"] is None
-    assert ggc["warnings_explained_score"] is None  # not yet recorded: left out of the mean
-    assert ggc["overall_score"] == 100.0
+    assert ggc["warnings_explained"] == 0
+    assert ggc["warnings_explained_score"] == 0.0  # its one warning left unexplained
+    assert ggc["overall_score"] == 80.0  # (100 + 100 + 100 + 100 + 0) / 5
 
     borders = scores[BORDERS]
     assert borders["returns_received"] == 0

@@ -17,8 +17,7 @@ measures, each from 0 (worst) to 100 (best), and the overall score is their mean
 * resubmissions: 100 less 25 points for each rejected return the reporter had to send
   again, 0 from four.
 * warnings explained: the percentage of the current return's warnings that the reporter
-  explained; 100 when there were none. NULL for now: validation issues have no
-  explanation yet (`_WARNINGS_EXPLAINED` is where it is counted once they do).
+  explained in the workbook (its Explanation columns); 100 when there were none.
 
 overall_score is the mean of the measures that are not NULL, to one decimal: a return
 still missing after its due date scores 0 (timeliness only); one not yet due and not sent
@@ -33,14 +32,11 @@ from typing import Any, Final
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
     Numeric,
     and_,
     case,
-    cast,
     func,
     literal,
-    null,
     select,
     union_all,
 )
@@ -63,6 +59,7 @@ from warehouse.views.current import (
     third_sector_activity,
     third_sector_finance,
     third_sector_outcomes,
+    validation_issues,
 )
 from warehouse.views.expressions import days_after, utc_date
 from warehouse.views.submission_tracker import expected_returns
@@ -144,9 +141,17 @@ _completeness = (
 _accepted = _sub.alias("current_return")
 _days_from_due = days_after(utc_date(_returns.c.first_received_at), expected_returns.c.due_on)
 
-# Where warnings explained are counted once validation issues carry an explanation: the
-# current return's warnings with one. NULL until then, so it weighs nothing overall.
-_WARNINGS_EXPLAINED: Final = cast(null(), Integer)
+# The current return's warnings that its reporter explained in the workbook.
+_issues = validation_issues.table
+_WARNINGS_EXPLAINED: Final = (
+    select(func.count())
+    .where(
+        _issues.c.submission_id == _accepted.c.submission_id,
+        _issues.c.severity == "warning",
+        _issues.c.explanation.is_not(None),
+    )
+    .scalar_subquery()
+)
 
 
 def _floored(points: ColumnElement[Any]) -> ColumnElement[Any]:
