@@ -22,6 +22,7 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from config.settings import Settings
+from pimh.cli_contacts import email_line
 from pimh.options import QuarterOption, WarehouseOption, YearOption
 from pimh.warehouse_failures import first_line, shown_url
 
@@ -133,6 +134,7 @@ def status(
     period = _period(year, quarter)
     with _warehouse(warehouse, period) as connection:
         progress = read_tracker(connection, period)
+        emails = email_line(connection)
     today = dt.datetime.now(dt.UTC).date()
     table = Table(title=f"Returns for {period}")
     for name in ("Reporter", "Name", "Type", "Fund", "Status", "Received", "Due"):
@@ -157,6 +159,8 @@ def status(
         f"{counts[name]} {wording}" for name, wording in STATUS_WORDING.items() if name in counts
     )
     _console().print(f"{progress.height} expected: {summary}.", highlight=False)
+    if emails:
+        _console().print(emails, highlight=False, soft_wrap=True)
 
 
 # --- export -------------------------------------------------------------------------------------
