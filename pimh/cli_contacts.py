@@ -48,7 +48,8 @@ def _console() -> Console:
 
 
 def _count(number: int, word: str) -> str:
-    return f"{number} {word}{'' if number == 1 else 's'}"
+    plural = word[:-1] + "ies" if word.endswith("y") else word + "s"
+    return f"{number} {word if number == 1 else plural}"
 
 
 def _fail(message: str) -> NoReturn:
@@ -149,8 +150,8 @@ def outbox(
         _console().print("No emails are waiting: every one owed has been sent.")
         return
     table = Table(title="Emails to reporters")
-    for name in ("Id", "Reporter", "Quarter", "Outcome", "To", "State", "Tries", "Last error"):
-        table.add_column(name, overflow="fold")
+    for name in ("Id", "Reporter", "Quarter", "Outcome", "State", "To"):
+        table.add_column(name, overflow="fold", no_wrap=name in {"Id", "Reporter", "Quarter"})
     for row in rows:
         quarter = f"{row['financial_year'] or ''} {row['quarter'] or ''}".strip()
         table.add_row(
@@ -158,12 +159,19 @@ def outbox(
             str(row["reporter_code"]),
             quarter,
             str(row["outcome"]),
-            escape(str(row["recipients"]).replace(",", ", ")),
             STATE_WORDING.get(str(row["state"]), str(row["state"])),
-            str(row["count_attempts"]),
-            escape(str(row["last_error"] or "")),
+            escape(str(row["recipients"]).replace(",", ", ")),
         )
     _console().print(table)
+    for row in rows:
+        if row["last_error"]:
+            tries = _count(int(str(row["count_attempts"])), "try")
+            _console().print(
+                f"  • Email {row['email_id']} ({tries}): {row['last_error']}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
 
 
 @contacts_app.command("resend")

@@ -61,10 +61,10 @@ def _name(row: Row, file: str) -> list[str]:
 def _why_not_address(text: str) -> str:
     if "@" not in text:
         return "it has no '@'"
+    if "," in text or ";" in text or text.count("@") > 1:
+        return "it holds more than one address or a comma; give one address per line"
     if any(c.isspace() for c in text):
         return "it contains a space"
-    if "," in text or ";" in text:
-        return "it holds more than one address or a comma; give one address per line"
     if "." not in text.partition("@")[2]:
         return "its domain has no dot, as in nhs.scot"
     return "it is not in the form name@organisation.domain"

@@ -44,7 +44,7 @@ class _Keeper:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         message = message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append(Received(list(envelope.rcpt_tos), cast(EmailMessage, message)))
+        self.messages.append(Received(list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
 
 

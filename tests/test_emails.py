@@ -15,11 +15,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
+from typer.testing import CliRunner
 
 from config.settings import Settings
 from feedback.emails import MailServerUnreachableError, send_owed_emails
 from flows.ingest import ingest
 from intake.contacts import check_contacts
+from pimh.cli import app
 from tests.builders import changed, valid_return, write
 from tests.mail_server import MailServer, mail_server
 from tests.queries import query
@@ -106,9 +108,7 @@ def test_a_rejected_return_is_emailed_once_to_its_registered_contacts_with_its_f
     assert sorted(name.rsplit(".", 1)[1] for name in attachments) == ["html", "xlsx"]
     assert all(len(data) > 0 for data in attachments.values())
     assert any(name.endswith("-annotated.xlsx") for name in attachments)
-    assert [row[:5] for row in _outbox(warehouse_url)] == [
-        (LOTHIAN, "rejected", LEAD, "sent", 0)
-    ]
+    assert [row[:5] for row in _outbox(warehouse_url)] == [(LOTHIAN, "rejected", LEAD, "sent", 0)]
 
     ingest([str(landing)], on)  # the same files again: nothing new, nothing sent again
     assert len(server.messages) == 1
@@ -218,6 +218,25 @@ def test_an_early_try_at_an_unreachable_server_raises_and_leaves_the_outbox_alon
         send_owed_emails(engine, _smtp(settings, server), last_try=False)
     assert [row[3:5] for row in _outbox(settings.warehouse_url)] == [("pending", 0)]
     engine.dispose()
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_emails_not_yet_sent_are_shown_by_pimh_status_and_pimh_contacts_outbox(
+    landing: Path, settings: Settings
+) -> None:
+    _register(settings.warehouse_url)
+    write(landing / LOTHIAN / "lothian.xlsx", valid_return(LOTHIAN))
+    ingest([str(landing)], settings)
+    url = ["--warehouse", settings.warehouse_url]
+    runner = CliRunner()
+    status = runner.invoke(app, ["status", "--year", "2022-23", "--quarter", "Q1", *url])
+    assert status.exit_code == 0, status.output
+    assert "Emails to reporters: 1 waiting (email is off: PIMH_SMTP_HOST is not set)" in (
+        " ".join(status.output.split())
+    )
+    outbox = runner.invoke(app, ["contacts", "outbox", *url], env={"COLUMNS": "200"})
+    assert LEAD in outbox.output
+    assert "waiting" in outbox.output
 
 
 @pytest.mark.usefixtures("prefect_harness")
