@@ -32,7 +32,7 @@ _NEXT_STEP: Final = {
     ),
     "rejected": (
         "Nothing from this return has been loaded. Please correct every problem listed in "
-        "the attached report and send the whole return again to your folder."
+        "the attached report and send the whole return again to your folder ({folder}/)."
     ),
 }
 
@@ -57,7 +57,7 @@ def _period(email: OwedEmail) -> str:
 
 def subject_line(email: OwedEmail) -> str:
     """E.g. 'PIMH return 2022-23 Q1 from Lothian: rejected (2 errors, 1 warning)'."""
-    who = BOARDS.get(email.reporter_code, email.reporter_code)
+    who = email.reporter_name or BOARDS.get(email.reporter_code, email.reporter_code)
     counts = f"{_plural(email.errors, 'error')}, {_plural(email.warnings, 'warning')}"
     return f"PIMH return {_period(email)} from {who}: {email.outcome} ({counts})"
 
@@ -84,15 +84,16 @@ def body_text(email: OwedEmail, attachments: Sequence[Attachment]) -> str:
         f"was {email.outcome.upper()}: "
         f"{_plural(email.errors, 'error')} and {_plural(email.warnings, 'warning')}.",
         "",
-        _NEXT_STEP[email.outcome],
+        _NEXT_STEP[email.outcome].format(folder=email.reporter_code),
         *_problem_lines(email),
     ]
     if attachments:
         lines += ["", "Attached:"]
         lines += [f"  - {a.file_name}" for a in attachments]
         lines += [
+            "",
             "The report lists every problem with the cell it is in; the copy of your "
-            "workbook marks each one in its cell."
+            "workbook marks each one in its cell.",
         ]
     lines += [
         "",

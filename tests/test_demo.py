@@ -123,6 +123,14 @@ def test_the_demo_loads_the_quarter_with_the_planted_problems_and_published_figu
     assert {c for c, r in planned.items() if r.problems} <= feedback
     assert "86%" in result.output
     assert "5,544" in result.output
+    told = query(
+        url,
+        "SELECT COUNT(*) FROM submissions WHERE reporter_code IS NOT NULL "
+        "AND status IN ('accepted', 'superseded', 'rejected')",
+    )
+    emails = list((folder / "feedback" / "emails").rglob("*.eml"))
+    assert [(len(emails),)] == told
+    assert {*BOARDS, *feedback} <= {p.parent.name for p in emails}
 
 
 @pytest.mark.postgres

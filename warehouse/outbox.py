@@ -75,6 +75,7 @@ def queue_emails(
             {
                 "submission_id": ids[record.key],
                 "reporter_code": record.reporter_code,
+                "reporter_name": record.reporter_name,
                 "outcome": outcome_of(record.status, record.warnings),
                 "recipients": as_recipients(to),
                 "state": "pending" if to else "no_contact",
@@ -93,6 +94,7 @@ class OwedEmail:
     email_id: int
     submission_id: int
     reporter_code: str
+    reporter_name: str | None
     outcome: str
     recipients: tuple[str, ...]
     count_attempts: int
@@ -118,6 +120,7 @@ def due_emails(engine: Engine, now: dt.datetime, limit: int = EMAILS_PER_RUN) ->
                 email_outbox.c.email_id,
                 email_outbox.c.submission_id,
                 email_outbox.c.reporter_code,
+                email_outbox.c.reporter_name,
                 email_outbox.c.outcome,
                 email_outbox.c.recipients,
                 email_outbox.c.count_attempts,
@@ -147,6 +150,7 @@ def due_emails(engine: Engine, now: dt.datetime, limit: int = EMAILS_PER_RUN) ->
             email_id=r.email_id,
             submission_id=r.submission_id,
             reporter_code=r.reporter_code,
+            reporter_name=r.reporter_name,
             outcome=r.outcome,
             recipients=tuple(a for a in r.recipients.split(",") if a),
             count_attempts=r.count_attempts,

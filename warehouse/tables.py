@@ -402,6 +402,7 @@ email_outbox = Table(
         unique=True,
     ),
     Column("reporter_code", String(12), nullable=False),
+    Column("reporter_name", Text),
     Column("outcome", String(24), nullable=False),
     # Comma-separated, fixed when the submission is recorded (the list may change later).
     Column("recipients", Text, nullable=False),

@@ -37,6 +37,7 @@ def upgrade() -> None:
     sa.Column('email_id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('submission_id', sa.Integer(), nullable=False),
     sa.Column('reporter_code', sa.String(length=12), nullable=False),
+    sa.Column('reporter_name', sa.Text(), nullable=True),
     sa.Column('outcome', sa.String(length=24), nullable=False),
     sa.Column('recipients', sa.Text(), nullable=False),
     sa.Column('state', sa.String(length=12), nullable=False),
