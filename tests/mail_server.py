@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from typing import Any, cast
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.services import free_port
 
@@ -48,13 +49,36 @@ class _Keeper:
         return "250 Message accepted for delivery"
 
 
-class MailServer:
-    """The test's mail server; `messages` holds what it took, across restarts."""
+def _only(username: str, password: str) -> Any:
+    """An authenticator admitting one user with one password (over plain text: a test)."""
 
-    def __init__(self) -> None:
+    def authenticate(
+        server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+            username.encode(),
+            password.encode(),
+        )
+        return AuthResult(success=ok, handled=False)
+
+    return authenticate
+
+
+class MailServer:
+    """The test's mail server; `messages` holds what it took, across restarts. With
+    `login`, it requires that user and password."""
+
+    def __init__(self, login: tuple[str, str] | None = None) -> None:
         self.port = free_port()
         self._keeper = _Keeper()
         self._controller: Controller | None = None
+        self._auth: dict[str, Any] = {}
+        if login is not None:
+            self._auth = {
+                "authenticator": _only(*login),
+                "auth_required": True,
+                "auth_require_tls": False,
+            }
 
     @property
     def messages(self) -> list[Received]:
@@ -62,7 +86,9 @@ class MailServer:
 
     def start(self) -> None:
         if self._controller is None:
-            self._controller = Controller(self._keeper, hostname="127.0.0.1", port=self.port)
+            self._controller = Controller(
+                self._keeper, hostname="127.0.0.1", port=self.port, **self._auth
+            )
             self._controller.start()
 
     def stop(self) -> None:
@@ -81,8 +107,10 @@ class MailServer:
 
 
 @contextmanager
-def mail_server(*, started: bool = True) -> Iterator[MailServer]:
-    server = MailServer()
+def mail_server(
+    *, started: bool = True, login: tuple[str, str] | None = None
+) -> Iterator[MailServer]:
+    server = MailServer(login)
     try:
         if started:
             server.start()

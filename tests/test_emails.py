@@ -9,11 +9,13 @@ neither a retry nor a run killed at the worst moment sends anything twice.
 from __future__ import annotations
 
 import datetime as dt
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import create_engine
 from typer.testing import CliRunner
 
@@ -169,6 +171,31 @@ def test_without_a_mail_server_the_emails_are_written_as_eml_files(
     assert LEAD.encode() in eml.read_bytes()
 
 
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_mail_server_login_is_used_and_its_password_is_never_recorded(
+    landing: Path, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the right password the email goes; with a wrong one it fails, and the
+    password appears in neither the outbox, the logs, nor the settings' repr."""
+    _register(settings.warehouse_url)
+    write(landing / LOTHIAN / "lothian.xlsx", valid_return(LOTHIAN))
+    ingest([str(landing)], settings)
+    engine = open_warehouse(settings.warehouse_url)
+    with mail_server(login=("pimh", "right-Pa55")) as server:
+        wrong = _smtp(settings, server, smtp_username="pimh", smtp_password=SecretStr("wrong-Pa55"))
+        assert send_owed_emails(engine, wrong).failed == 1
+        ((*_, state, _attempts, error),) = _outbox(settings.warehouse_url)
+        assert state == "failed"
+        assert "SMTPAuthenticationError" in str(error)
+        right = _smtp(settings, server, smtp_username="pimh", smtp_password=SecretStr("right-Pa55"))
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+        assert send_owed_emails(engine, right, now=later).sent == 1
+    engine.dispose()
+    assert len(server.messages) == 1
+    for text in (str(error), caplog.text, repr(wrong), repr(right)):
+        assert "Pa55" not in text
+
+
 # --- outages, retries and kills -----------------------------------------------------------
 
 
@@ -257,6 +284,37 @@ def test_two_runs_claiming_one_email_only_one_gets_it(
     assert due_emails(engine, now) == []
     engine.dispose()
     create_engine(warehouse_url).dispose()
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_an_email_left_sending_by_a_dead_run_is_unconfirmed_until_the_data_team_resends_it(
+    landing: Path, settings: Settings, server: MailServer
+) -> None:
+    """Claimed by a process that no longer runs, the email is not sent again by itself;
+    `pimh contacts resend` owes it again and the next run sends it once."""
+    _register(settings.warehouse_url)
+    write(landing / LOTHIAN / "lothian.xlsx", valid_return(LOTHIAN))
+    ingest([str(landing)], settings)
+    engine = open_warehouse(settings.warehouse_url)
+    now = dt.datetime.now(dt.UTC)
+    (owed,) = due_emails(engine, now)
+    dead = Claimant("0" * 32, f"{socket.gethostname()}:999999999:1")
+    assert claim_email(engine, owed.email_id, dead, "<x@y>", now)
+
+    on = _smtp(settings, server)
+    assert send_owed_emails(engine, on).unconfirmed == 1
+    assert send_owed_emails(engine, on).sent == 0
+    ((*_, state, _attempts, error),) = _outbox(settings.warehouse_url)
+    assert state == "unconfirmed"
+    assert f"pimh contacts resend {owed.email_id}" in str(error)
+
+    url = ["--warehouse", settings.warehouse_url]
+    resent = CliRunner().invoke(app, ["contacts", "resend", str(owed.email_id), *url])
+    assert resent.exit_code == 0, resent.output
+    assert send_owed_emails(engine, on).sent == 1
+    assert send_owed_emails(engine, on).sent == 0
+    engine.dispose()
+    assert len(server.messages) == 1
 
 
 def _run_pimh_ingest(
