@@ -22,7 +22,6 @@ MAIL_SERVER_DELAYS: Final[list[float]] = [2, 10]
 
 
 @task(
-    name="send reporter emails",
     cache_policy=NO_CACHE,
     retries=len(MAIL_SERVER_DELAYS),
     retry_delay_seconds=MAIL_SERVER_DELAYS,
