@@ -21,7 +21,8 @@ from typing import Final, Literal
 
 Point = Literal[
     "after_receive", "after_read", "after_html_reports", "after_load_chunk",
-    "before_annotated_copies", "after_annotated_copy",
+    "before_annotated_copies", "after_annotated_copy", "before_email_sent",
+    "after_email_sent",
 ]  # fmt: skip
 FAULT_AT: Final = "PIMH_FAULT_AT"
 FAULT: Final = "PIMH_FAULT"

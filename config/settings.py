@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import cast
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -103,6 +103,34 @@ class Settings(BaseSettings):
         description="Record files as received at this time instead of now: for loading "
         "history whose arrival dates are known (and the demo's timeline). ISO 8601 with a "
         "time zone, e.g. 2022-07-20T09:00:00+00:00.",
+    )
+
+    # --- telling reporters by email (off unless PIMH_SMTP_HOST is set) -------------------
+    smtp_host: str | None = Field(
+        None, description="Mail server reporters' emails are sent through; unset: no email."
+    )
+    smtp_port: int = Field(587, description="The mail server's port (587: submission).")
+    smtp_starttls: bool = Field(
+        True, description="Upgrade the connection with STARTTLS before logging in."
+    )
+    smtp_username: str | None = Field(None, description="User to log in to the mail server as.")
+    smtp_password: SecretStr | None = Field(
+        None, description="Password for the mail server (never shown or logged)."
+    )
+    smtp_from: str = Field(
+        "PIMH data team <pimh@localhost>", description="The From address of reporters' emails."
+    )
+    smtp_timeout_seconds: float = Field(30.0, description="Longest wait for the mail server.")
+    email_pickup_url: str | None = Field(
+        None,
+        description="With no PIMH_SMTP_HOST: folder or fsspec URL where the emails are "
+        "written as .eml files instead of being sent (the demo uses this).",
+    )
+    email_max_attempts: int = Field(
+        10, description="Attempts at an email before it is given up (shown in pimh status)."
+    )
+    email_retry_seconds: float = Field(
+        60.0, description="Wait before an email that failed is tried again; doubles each time."
     )
 
     @model_validator(mode="after")

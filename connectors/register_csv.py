@@ -17,7 +17,7 @@ from typing import Final
 
 import polars as pl
 
-from domain.register import FIRST_RECORD_LINE, HEADER_LINE, REGISTER_COLUMNS
+from domain.register import FIRST_RECORD_LINE, REGISTER_COLUMNS
 
 UTF8_BOM: Final = b"\xef\xbb\xbf"
 _HEADER_KEY: Final = re.compile(r"[\s\-]+")
@@ -38,7 +38,7 @@ class RegisterCsv:
     problems: tuple[str, ...] = ()
 
 
-def _decode(data: bytes, file: str) -> tuple[str | None, list[str]]:
+def _decode(data: bytes, file: str, what: str = "register") -> tuple[str | None, list[str]]:
     """The text of a UTF-8 file (BOM dropped), or a problem per line that is not UTF-8."""
     body = data.removeprefix(UTF8_BOM)
     try:
@@ -53,7 +53,7 @@ def _decode(data: bytes, file: str) -> tuple[str | None, list[str]]:
             shown = line.decode("cp1252", errors="replace").strip()
             problems.append(
                 f"{file} line {number}: the file is not UTF-8 text (byte "
-                f"0x{line[exc.start]:02X} in '{shown}'); save the register as 'CSV UTF-8'."
+                f"0x{line[exc.start]:02X} in '{shown}'); save the {what} as 'CSV UTF-8'."
             )
     return None, problems
 
@@ -62,16 +62,18 @@ def _header_key(name: str) -> str:
     return _HEADER_KEY.sub("_", name.strip().lower())
 
 
-def _header_problem(columns: list[str], file: str) -> str | None:
-    """A problem naming the register columns the header lacks, or None when all are there."""
+def _header_problem(
+    columns: list[str], file: str, wanted: tuple[str, ...] = REGISTER_COLUMNS
+) -> str | None:
+    """A problem naming the wanted columns the header lacks, or None when all are there."""
     found = {_header_key(c) for c in columns}
-    missing = [c for c in REGISTER_COLUMNS if c not in found]
+    missing = [c for c in wanted if c not in found]
     if not missing:
         return None
     names = ", ".join(f"'{c}'" for c in missing)
     return (
         f"{file} line 1: the header has no {names} column{'s' if len(missing) > 1 else ''} "
-        f"(found '{','.join(columns)}'); expected {HEADER_LINE}."
+        f"(found '{','.join(columns)}'); expected {','.join(wanted)}."
     )
 
 
@@ -107,14 +109,16 @@ def _unreadable(text: str, file: str, exc: Exception) -> str:
     return f"{file} could not be read as CSV: {reason}."
 
 
-def _select_register_columns(frame: pl.DataFrame) -> pl.DataFrame:
-    """The five register columns under their canonical names; extra columns are ignored."""
+def _select_columns(
+    frame: pl.DataFrame, wanted: tuple[str, ...] = REGISTER_COLUMNS
+) -> pl.DataFrame:
+    """The wanted columns under their canonical names; extra columns are ignored."""
     chosen: dict[str, str] = {}
     for column in frame.columns:
         key = _header_key(column)
-        if key in REGISTER_COLUMNS and key not in chosen:
+        if key in wanted and key not in chosen:
             chosen[key] = column
-    return frame.select(pl.col(chosen[key]).alias(key) for key in REGISTER_COLUMNS)
+    return frame.select(pl.col(chosen[key]).alias(key) for key in wanted)
 
 
 def _with_lines(
@@ -130,31 +134,42 @@ def _with_lines(
     )
 
 
-def _raw_frame(text: str, file: str) -> tuple[pl.DataFrame | None, list[str]]:
+def _raw_frame(
+    text: str, file: str, wanted: tuple[str, ...] = REGISTER_COLUMNS
+) -> tuple[pl.DataFrame | None, list[str]]:
     """Every record as strings, with its CSV line and field count; or whole-file problems."""
     if not text.strip():
-        return None, [f"{file} line 1: the file is empty; expected the header {HEADER_LINE}."]
+        header = ",".join(wanted)
+        return None, [f"{file} line 1: the file is empty; expected the header {header}."]
     try:
         frame = pl.read_csv(
             io.StringIO(text), infer_schema=False, truncate_ragged_lines=True, has_header=True
         )
     except pl.exceptions.PolarsError as exc:
         return None, [_unreadable(text, file, exc)]
-    problem = _header_problem(frame.columns, file)
+    problem = _header_problem(frame.columns, file, wanted)
     if problem is not None:
         return None, [problem]
-    return _with_lines(_select_register_columns(frame), _records(text), len(frame.columns)), []
+    return _with_lines(_select_columns(frame, wanted), _records(text), len(frame.columns)), []
+
+
+def parse_csv_records(
+    data: bytes, source_name: str, columns: tuple[str, ...], what: str
+) -> RegisterCsv:
+    """Any list the data team keeps as CSV with these `columns` (the register, the contacts),
+    read as the register is; `what` names the list in problems ("save the {what} as ...")."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    text, problems = _decode(data, source_name, what)
+    records = None
+    if text is not None:
+        records, problems = _raw_frame(text, source_name, columns)
+    return RegisterCsv(source_name, sha256, records=records, problems=tuple(problems))
 
 
 def parse_register_csv(data: bytes, source_name: str) -> RegisterCsv:
     """The register CSV in `data` (a file's bytes as they arrived), named `source_name` in
     every problem."""
-    sha256 = hashlib.sha256(data).hexdigest()
-    text, problems = _decode(data, source_name)
-    records = None
-    if text is not None:
-        records, problems = _raw_frame(text, source_name)
-    return RegisterCsv(source_name, sha256, records=records, problems=tuple(problems))
+    return parse_csv_records(data, source_name, REGISTER_COLUMNS, "register")
 
 
 def read_register_csv(path: Path) -> RegisterCsv:

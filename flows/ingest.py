@@ -16,6 +16,7 @@ from config.settings import Settings, current_settings, using_settings
 from connectors.isolation import warm_reader_pool
 from domain.records import ReceivedFile
 from domain.register import empty_register
+from flows.email_tasks import send_reporter_emails
 from flows.progress import report
 from flows.report_tasks import (
     finish_owed_copies,
@@ -152,6 +153,8 @@ def _ingest_claimed(
     written = write_annotated_copies(data(copies), data(places), data(records), data(loaded.ids))
     record_annotated_copies(data(written), url)
     finish_owed_copies(url, workers)
+    # A mail server down (after the task's retries) fails this step only: the emails wait.
+    send_reporter_emails(url, return_state=True)
     publish_trackers(data(records), url)
     return publish_summary(
         data(records),

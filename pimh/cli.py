@@ -12,6 +12,7 @@ from __future__ import annotations
 import typer
 
 from pimh import (
+    cli_contacts,
     cli_demo,
     cli_ingest,
     cli_outputs,
@@ -34,6 +35,7 @@ app.add_typer(cli_templates.template_app, name="template")
 app.command()(cli_ingest.ingest)
 app.command()(cli_demo.demo)
 app.add_typer(cli_register.register_app, name="register")
+app.add_typer(cli_contacts.contacts_app, name="contacts")
 cli_outputs.register_commands(app)
 cli_report.register_commands(app)
 cli_service.register_commands(app)

@@ -15,6 +15,7 @@ import typer
 from config.settings import Settings
 from pimh.cli_ingest import print_summary, run_ingest, start_prefect_early
 from pimh.demo_checks import demo_period
+from pimh.demo_emails import prepare_demo_emails
 from pimh.demo_report import write_demo_report
 from pimh.terminal import console
 
@@ -66,6 +67,7 @@ def demo(
         settle_seconds=0,
     )
     load_or_exit(register_path, settings.warehouse_url, None, "")
+    settings = prepare_demo_emails(directory, settings)
     for stage in stages:
         shutil.copytree(stage.outbox, landing, dirs_exist_ok=True)
         console.rule(f"Returns received {stage.stage} ({stage.received_at:%d %B %Y})")

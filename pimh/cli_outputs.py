@@ -23,6 +23,7 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from config.settings import Settings
+from pimh.cli_contacts import email_line
 from pimh.options import QuarterOption, WarehouseOption, YearOption
 from pimh.warehouse_failures import first_line, shown_url
 
@@ -212,6 +213,7 @@ def status(
     with _warehouse(warehouse, period) as connection:
         progress = read_tracker(connection, period)
         quality = _quality_scores(connection, period)
+        emails = email_line(connection)
     table = tracker_table(progress, period, dt.datetime.now(dt.UTC).date(), quality)
     _console().print(table)
     counts = dict(progress.group_by("status").len().iter_rows())
@@ -219,6 +221,8 @@ def status(
         f"{counts[name]} {wording}" for name, wording in STATUS_WORDING.items() if name in counts
     )
     _console().print(f"{progress.height} expected: {summary}.", highlight=False)
+    if emails:
+        _console().print(emails, highlight=False, soft_wrap=True)
 
 
 # --- export -------------------------------------------------------------------------------------

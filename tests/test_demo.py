@@ -137,6 +137,14 @@ def test_the_demo_loads_the_quarter_with_the_planted_problems_and_published_figu
     report = folder / "quarterly-report-2022-23-Q1.html"
     assert f"Quarterly report for the Programme Board: {report}" in result.output.replace("\n", "")
     assert "Accepted returns: 14 of 14 NHS boards" in report.read_text(encoding="utf-8")
+    told = query(
+        url,
+        "SELECT COUNT(*) FROM submissions WHERE reporter_code IS NOT NULL "
+        "AND status IN ('accepted', 'superseded', 'rejected')",
+    )
+    emails = list((folder / "feedback" / "emails").rglob("*.eml"))
+    assert [(len(emails),)] == told
+    assert {*BOARDS, *feedback} <= {p.parent.name for p in emails}
 
 
 @pytest.mark.postgres

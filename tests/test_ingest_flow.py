@@ -148,6 +148,7 @@ INGEST_STEPS = [
     "write_annotated_copies",
     "record_annotated_copies",
     "finish_owed_copies",
+    "send_reporter_emails",
     "publish_trackers",
     "publish_summary",
 ]
@@ -187,6 +188,7 @@ def test_each_step_of_the_flow_is_a_task_run_of_its_own(landing: Path, settings:
     assert sorted(names) == sorted(INGEST_STEPS)
     assert names.index("record_outcomes") < names.index("confirm_archived")
     assert names.index("load_warehouse") < names.index("write_annotated_copies")
+    assert names.index("finish_owed_copies") < names.index("send_reporter_emails")
 
 
 def _archived_files(archive: Path) -> list[Path]:

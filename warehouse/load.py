@@ -29,6 +29,7 @@ from domain.records import RETURN_INDEX, SubmissionRecord
 from warehouse.bulk import insert_rows
 from warehouse.claims import claim_key, held_claims, settle_claims
 from warehouse.engine import write_transaction
+from warehouse.outbox import queue_emails
 from warehouse.submissions import (
     already_loaded,
     decide_current,
@@ -93,6 +94,7 @@ def _write_chunk(
     result.statuses.update({r.key: r.status for r in decided})
     new_ids = insert_submissions(connection, decided)
     _insert_figures(connection, decided, new_ids, facts)
+    queue_emails(connection, decided, new_ids)
     if claim_token is not None:
         settle_claims(
             connection,

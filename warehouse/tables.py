@@ -375,3 +375,64 @@ FACT_TABLES = {
         fact_ts_finance,
     )
 }
+
+# --- telling reporters -------------------------------------------------------------------
+
+reporter_contact = Table(
+    "reporter_contact",
+    metadata,
+    Column("reporter_code", String(12), primary_key=True),
+    Column("email", String(254), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("role", String(8), nullable=False),
+    Column("source_line", Integer, nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("role IN ('lead', 'sender')", name="role_known"),
+    comment=(
+        "One row per registered contact of a reporter (board or charity), as the contacts "
+        "list last loaded has it: the only addresses a reporter's feedback is sent to."
+    ),
+)
+
+EMAIL_STATES = ("pending", "sending", "sent", "failed", "gave_up", "unconfirmed", "no_contact")
+
+email_outbox = Table(
+    "email_outbox",
+    metadata,
+    Column("email_id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "submission_id",
+        Integer,
+        ForeignKey("submission.submission_id"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("reporter_code", String(12), nullable=False),
+    Column("reporter_name", Text),
+    Column("outcome", String(24), nullable=False),
+    # Comma-separated, fixed when the submission is recorded (the list may change later).
+    Column("recipients", Text, nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("queued_at", DateTime(timezone=True), nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("count_attempts", Integer, nullable=False, server_default=text("0")),
+    Column("last_error", Text),
+    Column("claim_token", String(32)),
+    Column("claimed_by", Text),
+    Column("claimed_at", DateTime(timezone=True)),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("message_id", Text),
+    CheckConstraint(
+        "state IN ('pending', 'sending', 'sent', 'failed', 'gave_up', 'unconfirmed', 'no_contact')",
+        name="state_known",
+    ),
+    CheckConstraint(
+        "outcome IN ('accepted', 'accepted with warnings', 'rejected')", name="outcome_known"
+    ),
+    comment=(
+        "One row per recorded submission its reporter is to be told of by email, written in "
+        "the transaction that records the submission: what is owed, to whom, and how "
+        "sending it has gone."
+    ),
+)
+Index("ix_email_outbox_due", email_outbox.c.state, email_outbox.c.next_attempt_at)
