@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import typer
 
-from pimh import cli_demo, cli_ingest, cli_outputs, cli_register, cli_service, cli_templates
+from pimh import (
+    cli_demo,
+    cli_explain,
+    cli_ingest,
+    cli_outputs,
+    cli_register,
+    cli_service,
+    cli_templates,
+    cli_warehouse,
+)
 
 app = typer.Typer(
     help="Consolidate the PIMH programme's quarterly returns into one warehouse.",
@@ -23,3 +32,5 @@ app.command()(cli_demo.demo)
 app.add_typer(cli_register.register_app, name="register")
 cli_outputs.register_commands(app)
 cli_service.register_commands(app)
+cli_explain.register_commands(app)
+app.add_typer(cli_warehouse.warehouse_app, name="warehouse")

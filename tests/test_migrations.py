@@ -92,6 +92,12 @@ VIEW_COLUMNS: dict[str, list[str]] = {
         "status", "received_late", "due_on", "first_received_at", "last_received_at",
         "submission_id", "errors", "warnings",
     ],
+    "lineage": [
+        "view_name", "board_code", "charity_number", "fund", "financial_year", "quarter",
+        "service", "staff_group", "support_type", "outcome", "measure", "value",
+        "submission_id", "file_name", "sha256", "sheet", "cell", "source_row", "received_at",
+        "status", "is_current", "is_derived",
+    ],
 }  # fmt: skip
 
 # The views as migrations 0001 and 0002 left them, in the order they made them, each with

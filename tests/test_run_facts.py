@@ -31,8 +31,10 @@ def test_fact_rows_carry_the_received_files_key(tmp_path: Path) -> None:
         "fact_ts_activity",
         "fact_ts_outcome",
         "fact_ts_finance",
+        "source_column",
     }
     assert set(facts["fact_staffing"]["return_index"]) == {2}
+    assert set(facts["source_column"]["return_index"]) == {2, 8}
     assert facts["fact_staffing"]["board_code"].unique().to_list() == [FIFE]
     assert set(facts["fact_ts_finance"]["return_index"]) == {8}
     assert facts["fact_ts_finance"]["charity_number"].to_list() == [CHARITY]
@@ -43,7 +45,12 @@ def test_only_the_tables_of_templates_in_the_run_are_given(tmp_path: Path) -> No
 
     facts = run_fact_rows(validate_by_template(new, read(new), register_frame()))
 
-    assert set(facts) == {"fact_ts_activity", "fact_ts_outcome", "fact_ts_finance"}
+    assert set(facts) == {
+        "fact_ts_activity",
+        "fact_ts_outcome",
+        "fact_ts_finance",
+        "source_column",
+    }
     assert facts["fact_ts_activity"].height == 2
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from sqlalchemy import Column, Connection, DateTime, MetaData, String, Table, delete, insert, select
 from sqlalchemy.schema import DropView
 
+from warehouse.readonly import regrant
 from warehouse.tables import metadata as table_metadata
 from warehouse.views.catalogue import ALL_VIEWS
 
@@ -56,9 +57,13 @@ def drop_views(connection: Connection, also: Iterable[str] = ()) -> None:
 
 
 def create_views(connection: Connection) -> None:
-    """Create every view, in order, and record their fingerprints (none may exist yet)."""
+    """Create every view, in order, and record their fingerprints (none may exist yet).
+
+    Dropping a view dropped its grants: the read-only roles get theirs again here.
+    """
     for view in ALL_VIEWS:
         connection.execute(view.create)
+    regrant(connection)
     created_at = dt.datetime.now(dt.UTC)
     connection.execute(delete(view_fingerprint))
     connection.execute(
