@@ -110,24 +110,43 @@ def _show_current(explanation: Explanation) -> None:
 
 
 def _show_history(explanation: Explanation) -> None:
-    table = Table(title="History", title_justify="left")
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("Received (UTC)", overflow="fold")
-    table.add_column("Status", no_wrap=True)
-    table.add_column("File, SHA-256", overflow="fold")
-    table.add_column("Figures", overflow="fold")
+    """Each version of the return (a rejected one loaded nothing), then each measure's
+    figure in each version that had the row."""
+    from warehouse.explain import measures
+
+    console = _console()
+    versions = Table(title="Versions of the return", title_justify="left")
+    versions.add_column("#", justify="right", no_wrap=True)
+    versions.add_column("Received (UTC)", no_wrap=True)
+    versions.add_column("Status", overflow="fold")
+    versions.add_column("File, SHA-256", overflow="fold")
     for number, version in enumerate(explanation.versions, start=1):
-        figures = "\n".join(
-            f"{f.measure} {_value(explanation.view, f)} {_cell(f)}" for f in version.figures
-        )
-        table.add_row(
+        status = version.status if version.figures else f"{version.status} (nothing loaded)"
+        versions.add_row(
             str(number),
             _when(version),
-            version.status,
-            f"{escape(version.file_name)}\n{version.sha256[:12]}…",
-            escape(figures or "none loaded (rejected)"),
+            status,
+            f"{escape(version.file_name)}\n{version.sha256[:16]}…",
         )
-    _console().print(table)
+    console.print(versions)
+    figures = Table(title="Figures in each version", title_justify="left")
+    figures.add_column("Measure", overflow="fold")
+    figures.add_column("#", justify="right", no_wrap=True)
+    figures.add_column("Value", justify="right", no_wrap=True)
+    figures.add_column("Cell", overflow="fold")
+    numbered = list(enumerate(explanation.versions, start=1))
+    for measure in measures(explanation.view):
+        first = True
+        for number, version in numbered:
+            for figure in (f for f in version.figures if f.measure == measure):
+                figures.add_row(
+                    measure if first else "",
+                    str(number),
+                    _value(explanation.view, figure),
+                    escape(_cell(figure)),
+                )
+                first = False
+    console.print(figures)
 
 
 def explain(
