@@ -133,8 +133,8 @@ def test_explain_names_the_current_cell_and_both_versions(
     assert _row(out, "funded_wte") == ["funded_wte", "1.40", new_cell]
     assert second.name in out
     assert hashlib.sha256(second.read_bytes()).hexdigest() in out
-    assert "2022-07-20 09:00" in out and "2022-07-27 14:30" in out
-    assert "superseded" in out and "accepted" in out
+    assert _row(out, "1") == ["1", "2022-07-20 09:00", "superseded", first.name]
+    assert _row(out, "2") == ["2", "2022-07-27 14:30", "accepted", second.name]
     history = out[out.index("Figures in each version") :]
     assert _row(history, "funded_wte") == ["funded_wte", "1", "1.00", old_cell]
     assert _row(history, "")[1:] == ["2", "1.40", new_cell]
