@@ -46,15 +46,19 @@ def _quoted(connection: Connection, name: str) -> str:
     return connection.dialect.identifier_preparer.quote_identifier(name)
 
 
-def _password_literal(connection: Connection, role: str, password: str) -> str:
+def _set_password(connection: Connection, role: str, password: str) -> None:
     """The password as libpq hashes it (SCRAM-SHA-256), so the clear text never reaches
-    the server, nor its statement log."""
+    the server, nor its statement log. Sent as the driver's own SQL: the hash holds
+    colons, which SQLAlchemy's `text()` would take for parameters."""
     driver = connection.connection.driver_connection
     encrypt = getattr(getattr(driver, "pgconn", None), "encrypt_password", None)
-    if encrypt is None:  # not psycopg 3: the server hashes it
-        return "'" + password.replace("'", "''") + "'"
+    if encrypt is None:
+        raise ReadOnlyRoleError(
+            "Setting a password needs the psycopg driver: use a postgresql+psycopg:// URL."
+        )
     hashed = bytes(encrypt(password.encode(), role.encode(), b"scram-sha-256")).decode()
-    return "'" + hashed.replace("'", "''") + "'"
+    literal = "'" + hashed.replace("'", "''") + "'"
+    connection.exec_driver_sql(f"ALTER ROLE {_quoted(connection, role)} PASSWORD {literal}")
 
 
 def _role_facts(connection: Connection, role: str) -> tuple[bool, bool]:
@@ -139,8 +143,7 @@ def grant_readonly(connection: Connection, role: str, password: str | None) -> b
     attributes = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
     connection.execute(text(f"{'ALTER' if exists else 'CREATE'} ROLE {quoted} {attributes}"))
     if password is not None:
-        literal = _password_literal(connection, role, password)
-        connection.execute(text(f"ALTER ROLE {quoted} PASSWORD {literal}"))
+        _set_password(connection, role, password)
     connection.execute(text(f"ALTER ROLE {quoted} SET default_transaction_read_only = on"))
     database = connection.execute(text("SELECT current_database()")).scalar_one()
     schema = connection.execute(text("SELECT current_schema()")).scalar_one()
