@@ -196,3 +196,31 @@ def test_sqlite_says_read_only_roles_are_for_postgresql(sqlite_url: str) -> None
 
     assert result.exit_code == 2
     assert "Read-only roles are a PostgreSQL feature" in result.output
+
+
+@pytest.mark.postgres
+def test_a_role_reaching_a_table_through_another_is_refused(postgres_url: str, role: str) -> None:
+    """A role that belongs to one that may read `submission` would still read it: refused,
+    and nothing about the role is changed."""
+    upgrade(open_warehouse(postgres_url))
+    group = f"{role}_group"
+    with create_engine(postgres_url).begin() as connection:
+        connection.execute(text(f'CREATE ROLE "{role}" NOLOGIN'))
+        connection.execute(text(f'CREATE ROLE "{group}" NOLOGIN'))
+        connection.execute(text(f'GRANT SELECT ON submission TO "{group}"'))
+        connection.execute(text(f'GRANT "{group}" TO "{role}"'))
+    try:
+        result = _grant(postgres_url, role, PIMH_READONLY_PASSWORD=PASSWORD)
+
+        assert result.exit_code == 2, result.output
+        assert f"The role {role} could still read or change submission" in " ".join(
+            result.output.split()
+        )
+        assert query(
+            postgres_url, "SELECT rolcanlogin FROM pg_roles WHERE rolname = :r", r=role
+        ) == [(False,)]
+        assert query(postgres_url, "SELECT COUNT(*) FROM readonly_role") == [(0,)]
+    finally:
+        with create_engine(postgres_url).begin() as connection:
+            connection.execute(text(f'DROP OWNED BY "{group}"'))
+            connection.execute(text(f'DROP ROLE "{group}"'))
