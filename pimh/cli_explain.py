@@ -120,15 +120,18 @@ def _show_history(explanation: Explanation) -> None:
     versions.add_column("Received (UTC)", no_wrap=True)
     versions.add_column("Status", overflow="fold")
     versions.add_column("File, SHA-256", overflow="fold")
+    if any(not version.figures for version in explanation.versions):
+        versions.caption = "A rejected return loaded nothing."
     for number, version in enumerate(explanation.versions, start=1):
-        status = version.status if version.figures else f"{version.status} (nothing loaded)"
         versions.add_row(
             str(number),
             _when(version),
-            status,
+            version.status,
             f"{escape(version.file_name)}\n{version.sha256[:16]}…",
         )
     console.print(versions)
+    if sum(bool(version.figures) for version in explanation.versions) < 2:
+        return  # the figures shown above are the only ones there have been
     figures = Table(title="Figures in each version", title_justify="left")
     figures.add_column("Measure", overflow="fold")
     figures.add_column("#", justify="right", no_wrap=True)
@@ -211,7 +214,7 @@ def explain(
         _fail(f"The warehouse at {shown_url(url)} could not be read: {first_line(exc)}")
     finally:
         engine.dispose()
-    _console().print(f"[bold]{view}[/]: {escape(describe(keys))}", highlight=False)
+    _console().print(f"[bold]{view}[/]: {escape(describe(keys))}", highlight=False, soft_wrap=True)
     _show_current(explanation)
     _show_history(explanation)
 

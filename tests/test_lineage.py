@@ -30,6 +30,7 @@ from warehouse.register_load import load_register
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 FIRST = dt.datetime(2022, 7, 20, 9, 0, tzinfo=dt.UTC)
+BETWEEN = dt.datetime(2022, 7, 25, 11, 0, tzinfo=dt.UTC)
 SECOND = dt.datetime(2022, 7, 27, 14, 30, tzinfo=dt.UTC)
 IMH_PSYCHOLOGY = 2  # its row in valid_return's Staffing table
 FUNDED = 2  # Funded WTE's column in the table
@@ -94,9 +95,14 @@ def _explain(url: str, *args: str) -> Result:
 
 @pytest.fixture
 def resubmitted(tmp_path: Path, warehouse_url: str) -> tuple[str, Path, Path]:
-    """Lothian's 2022-23 Q1 return, then a corrected one a week later, laid out
-    differently: (warehouse URL, first workbook, second workbook)."""
+    """Lothian's 2022-23 Q1 return, one with an error (rejected), then a corrected one a
+    week later, laid out differently: (warehouse URL, first workbook, second workbook)."""
     first = write(tmp_path / "sent" / "lothian-q1.xlsx", valid_return(LOTHIAN))
+    # More referrals accepted (column 2) than received: an error.
+    wrong = write(
+        tmp_path / "sent" / "lothian-q1-wrong.xlsx",
+        changed(valid_return(LOTHIAN), "Activity", 0, 2, 500),
+    )
     corrected = changed(valid_return(LOTHIAN), "Staffing", IMH_PSYCHOLOGY, FUNDED, 1.4)
     second = write(
         tmp_path / "sent" / "lothian-q1-corrected.xlsx",
@@ -106,16 +112,17 @@ def resubmitted(tmp_path: Path, warehouse_url: str) -> tuple[str, Path, Path]:
     # Funded WTE and In post WTE change places (columns D and E, the table starting in B).
     _swap_columns(second, "Staffing", 4, 5)
     _ingest(tmp_path, warehouse_url, {LOTHIAN: first}, FIRST)
+    _ingest(tmp_path, warehouse_url, {LOTHIAN: wrong}, BETWEEN)
     _ingest(tmp_path, warehouse_url, {LOTHIAN: second}, SECOND)
     return warehouse_url, first, second
 
 
-def test_explain_names_the_current_cell_and_both_versions(
+def test_explain_names_the_current_cell_and_every_version(
     resubmitted: tuple[str, Path, Path],
 ) -> None:
     """It prints the current figure, its file, SHA-256 and cell, and each version's arrival
-    and status; the cell is where the figure sits in the corrected workbook, though its
-    columns moved."""
+    and status, the rejected one's too; the cell is where the figure sits in the corrected
+    workbook, though its columns moved, and the superseded figure keeps its own cell."""
     url, first, second = resubmitted
     keys = ("IMH", "Psychology")
     old_cell, old_value = _cell_of(first, "Staffing", "Funded", keys)
@@ -134,10 +141,12 @@ def test_explain_names_the_current_cell_and_both_versions(
     assert second.name in out
     assert hashlib.sha256(second.read_bytes()).hexdigest() in out
     assert _row(out, "1") == ["1", "2022-07-20 09:00", "superseded", first.name]
-    assert _row(out, "2") == ["2", "2022-07-27 14:30", "accepted", second.name]
+    assert _row(out, "2") == ["2", "2022-07-25 11:00", "rejected", "lothian-q1-wrong.xlsx"]
+    assert _row(out, "3") == ["3", "2022-07-27 14:30", "accepted", second.name]
+    assert "A rejected return loaded nothing." in out
     history = out[out.index("Figures in each version") :]
     assert _row(history, "funded_wte") == ["funded_wte", "1", "1.00", old_cell]
-    assert _row(history, "")[1:] == ["2", "1.40", new_cell]
+    assert _row(history, "")[1:] == ["3", "1.40", new_cell]
     assert max(len(line) for line in out.splitlines()) <= 80
 
 
@@ -203,7 +212,7 @@ def test_explain_says_plainly_what_is_not_there(resubmitted: tuple[str, Path, Pa
             "have no row for service MNPI"
         ),
         ("finance", "--board", "S08000016", "--service", "IMH", *period): (
-            "No finance figures from board code S08000016 for 2022-23 Q1"
+            "No finance figures from board S08000016 for 2022-23 Q1"
         ),
         ("finance", "--board", LOTHIAN, "--service", "IMH", "--year", "2022-23",
          "--quarter", "Q5"): "Q5",

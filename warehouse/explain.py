@@ -20,6 +20,9 @@ from warehouse.views.current import submissions
 from warehouse.views.lineage import FIGURE_SHEETS, lineage
 
 
+_PERIOD: Final = ("financial_year", "quarter")
+
+
 class FigureNotFoundError(LookupError):
     """What was asked for is not in the warehouse; the message says which part, plainly."""
 
@@ -87,9 +90,16 @@ def unknown_view(view: str) -> str | None:
     return f"There is no view of figures called '{view}'; choose one of {', '.join(FIGURE_SHEETS)}."
 
 
+_WORDS: Final = {"board_code": "board", "charity_number": "charity"}
+
+
 def describe(keys: Mapping[str, str]) -> str:
-    """The keys as a phrase: `service CPMHT, staff group Psychology`."""
-    return ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in keys.items())
+    """The keys as a phrase: `board S08000024, 2022-23 Q1, service CPMHT`."""
+    named = {k: v for k, v in keys.items() if k not in _PERIOD}
+    words = [f"{_WORDS.get(key, key.replace('_', ' '))} {value}" for key, value in named.items()]
+    if "financial_year" in keys and "quarter" in keys:
+        words.insert(1 if words else 0, f"{keys['financial_year']} {keys['quarter']}")
+    return ", ".join(words)
 
 
 def _versions(
@@ -141,12 +151,9 @@ def _rejected(connection: Connection, view: str, keys: Mapping[str, str]) -> lis
     ]
 
 
-_PERIOD: Final = ("financial_year", "quarter")
-
-
 def _not_found(view: str, keys: Mapping[str, str], rejected: int, in_quarter: bool) -> str:
     reporter = reporter_key(view)
-    who = f"{reporter.replace('_', ' ')} {keys[reporter]}"
+    who = f"{_WORDS[reporter]} {keys[reporter]}"
     period = f"{keys['financial_year']} {keys['quarter']}"
     if in_quarter:
         row = {k: v for k, v in keys.items() if k not in (reporter, *_PERIOD)}
