@@ -19,7 +19,6 @@ from warehouse.views.catalogue import VIEWS_BY_NAME
 from warehouse.views.current import submissions
 from warehouse.views.lineage import FIGURE_SHEETS, lineage
 
-
 _PERIOD: Final = ("financial_year", "quarter")
 
 
