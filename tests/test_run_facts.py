@@ -56,3 +56,33 @@ def test_only_the_tables_of_templates_in_the_run_are_given(tmp_path: Path) -> No
 
 def test_no_batches_give_no_rows() -> None:
     assert run_fact_rows([]) == {}
+
+
+def test_each_accepted_returns_column_letters_are_kept(tmp_path: Path) -> None:
+    """Given a return whose Staffing sheet leaves the optional Vacant WTE column off and
+    one rejected, expect the letters of every measure the accepted one has, and none for
+    the column it left off or for the rejected return."""
+    from openpyxl import load_workbook
+
+    path = tmp_path / "fife.xlsx"
+    path.write_bytes(board_bytes(tmp_path, valid_return(FIFE)))
+    book = load_workbook(path)
+    book["Staffing"].delete_cols(5)  # Vacant WTE
+    book.save(path)
+    new = [
+        received(3, path.read_bytes(), FIFE),
+        received(4, board_bytes(tmp_path, valid_return(LOTHIAN)), BORDERS),  # rejected
+    ]
+
+    facts = run_fact_rows(validate_by_template(new, read(new), register_frame()))
+
+    letters = facts["source_column"]
+    assert set(letters["return_index"]) == {3}
+    staffing = letters.filter(sheet="Staffing").select("measure", "column_letter").rows()
+    assert staffing == [("funded_wte", "C"), ("in_post_wte", "D")]
+    assert letters.filter(sheet="Finance").select("measure", "column_letter").rows() == [
+        ("allocation_gbp", "B"),
+        ("spend_gbp", "C"),
+        ("forecast_gbp", "D"),
+    ]
+    assert letters.filter(sheet="Activity").height == 9
