@@ -3,7 +3,8 @@
 For one row of a figure view (named by its keys), the current figures with their file,
 SHA-256, sheet and cell, then every version of the reporter's return for the quarter:
 when it arrived, what became of it and what it said. Read from the `lineage` and
-`submissions` views only. Anything not found is a plain sentence and exit code 2.
+`submissions` views only, so a read-only role can run it. Anything not found is a plain
+sentence and exit code 2.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from config.settings import Settings
@@ -184,6 +186,7 @@ def explain(
     from warehouse.engine import open_warehouse
     from warehouse.explain import FigureNotFoundError, describe, explain_figures, unknown_view
     from warehouse.migrate import upgrade
+    from warehouse.views.lineage import lineage
 
     problem = unknown_view(view)
     if problem is not None:
@@ -205,7 +208,10 @@ def explain(
     except SQLAlchemyError as exc:
         _fail(f"The warehouse URL {shown_url(url)} is not usable: {exc}")
     try:
-        upgrade(engine)
+        # Only a warehouse without the views yet is migrated: a read-only role (which may
+        # not read the migrations' own tables) can explain figures too.
+        if not inspect(engine).has_table(lineage.name):
+            upgrade(engine)
         with engine.connect() as connection:
             explanation = explain_figures(connection, view, keys, measure)
     except FigureNotFoundError as exc:

@@ -116,6 +116,13 @@ def test_a_read_only_role_reads_the_views_and_nothing_else(
     for view in READABLE:
         assert _sqlstate(reader, f"SELECT * FROM {view}") is None, view
     assert query(reader, "SELECT COUNT(*) FROM staffing") == [(4,)]
+    explained = CliRunner().invoke(
+        app,
+        ["explain", "finance", "--board", "S08000024", "--service", "IMH", "--year", "2022-23",
+         "--quarter", "Q1", "--warehouse", reader],
+    )  # fmt: skip
+    assert explained.exit_code == 0, explained.output
+    assert "Finance!B6" in explained.output
     for table in PRIVATE:
         assert _sqlstate(reader, f"SELECT * FROM {table}") == INSUFFICIENT_PRIVILEGE, table
     writes = (
