@@ -14,12 +14,14 @@ import typer
 from pimh import (
     cli_contacts,
     cli_demo,
+    cli_explain,
     cli_ingest,
     cli_outputs,
     cli_register,
     cli_report,
     cli_service,
     cli_templates,
+    cli_warehouse,
 )
 
 app = typer.Typer(
@@ -39,3 +41,5 @@ app.add_typer(cli_contacts.contacts_app, name="contacts")
 cli_outputs.register_commands(app)
 cli_report.register_commands(app)
 cli_service.register_commands(app)
+cli_explain.register_commands(app)
+app.add_typer(cli_warehouse.warehouse_app, name="warehouse")

@@ -11,9 +11,17 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event, inspect, text
 
 from tests.queries import columns, query
+from tests.spec_contract import (
+    COPY,
+    DOWNSTREAM_CONTRACT,
+    contract_columns,
+    contract_section,
+    spec_path,
+)
 from warehouse.engine import open_warehouse
 from warehouse.migrate import MIGRATED_METADATA, alembic_config, head_revision, upgrade
 from warehouse.views.catalogue import ALL_VIEWS
@@ -101,6 +109,12 @@ VIEW_COLUMNS: dict[str, list[str]] = {
         "timeliness_score", "validity_score", "completeness_score", "resubmissions_score",
         "warnings_explained_score", "overall_score",
     ],
+    "lineage": [
+        "view_name", "board_code", "charity_number", "fund", "financial_year", "quarter",
+        "service", "staff_group", "support_type", "outcome", "measure", "value",
+        "submission_id", "file_name", "sha256", "sheet", "cell", "source_row", "received_at",
+        "status", "is_current", "is_derived",
+    ],
 }  # fmt: skip
 
 # The views as migrations 0001 and 0002 left them, in the order they made them, each with
@@ -170,6 +184,89 @@ def _assert_views_as_defined(engine: Engine) -> None:
     assert _view_names(engine) == set(VIEW_COLUMNS)
     for name, names in VIEW_COLUMNS.items():
         assert columns(url, name) == names, name
+
+
+def _revisions() -> list[str]:
+    """Every migration's revision, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return [r.revision for r in reversed(list(script.walk_revisions("base", "heads")))]
+
+
+def _revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def _assert_contract_kept(engine: Engine, after: str) -> None:
+    """Every view of SPEC.md's downstream contract exists, its columns SPEC's names in
+    SPEC's order (columns the project added come after them, as SPEC allows)."""
+    url = _url(engine)
+    present = _view_names(engine)
+    for name, spec_columns in DOWNSTREAM_CONTRACT.items():
+        assert name in present, f"{name} missing after {after}"
+        served = columns(url, name)
+        assert served[: len(spec_columns)] == spec_columns, f"{name} after {after}"
+
+
+def test_the_contract_the_tests_read_is_spec_md_s() -> None:
+    """The copy of SPEC.md's downstream contract the tests read is SPEC.md's, word for word
+    (checked where SPEC.md is at hand), and names SPEC's eight views."""
+    copy = COPY.read_text(encoding="utf-8")
+    assert list(DOWNSTREAM_CONTRACT) == [
+        "staffing", "activity", "finance", "third_sector_activity", "third_sector_outcomes",
+        "third_sector_finance", "submissions", "validation_issues",
+    ]  # fmt: skip
+    spec = spec_path()
+    if not spec.exists():
+        pytest.skip(f"SPEC.md is not at {spec} (set PIMH_SPEC) to compare the copy with")
+    text = spec.read_text(encoding="utf-8")
+    assert contract_section(text) == contract_section(copy)
+    assert contract_columns(text) == DOWNSTREAM_CONTRACT
+
+
+def test_the_views_defined_serve_the_contract_first() -> None:
+    """Each contract view's columns as defined start with SPEC's, in SPEC's order."""
+    for name, spec_columns in DOWNSTREAM_CONTRACT.items():
+        assert VIEW_COLUMNS[name][: len(spec_columns)] == spec_columns, name
+
+
+def test_the_contract_holds_after_every_migration(engine: Engine) -> None:
+    """Upgraded one revision at a time from empty; at each revision the warehouse is
+    brought up as every command brings it (`warehouse.migrate.upgrade`: the remaining
+    migrations, then the views), and every contract view is there with SPEC's columns.
+    Then it goes back to that revision (its views dropped) and on to the next."""
+    revisions = _revisions()
+    assert revisions[-1] == head_revision()
+    for revision in revisions:
+        _migrate(engine, "upgrade", revision)
+        assert _revision(engine) == revision
+
+        upgrade(engine)
+
+        assert _revision(engine) == head_revision()
+        _assert_contract_kept(engine, revision)
+        assert _schema_differences(engine) == []
+        if revision != revisions[-1]:
+            _migrate(engine, "downgrade", revision)
+            assert _view_names(engine) == set()
+    _assert_views_as_defined(engine)
+
+
+def test_every_migration_downgrades_one_step_at_a_time(engine: Engine) -> None:
+    """From head back to empty one revision at a time, each step dropping the views, then
+    up again to head with the contract kept."""
+    upgrade(engine)
+    revisions = _revisions()
+    for previous in [*reversed(revisions[:-1]), "base"]:
+        _migrate(engine, "downgrade", previous)
+        assert _revision(engine) == (None if previous == "base" else previous)
+        assert _view_names(engine) == set()
+    assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+
+    upgrade(engine)
+
+    _assert_contract_kept(engine, "downgrading to base and upgrading again")
+    _assert_views_as_defined(engine)
 
 
 def test_the_migrations_build_exactly_the_tables_the_code_declares(engine: Engine) -> None:

@@ -31,8 +31,10 @@ def test_fact_rows_carry_the_received_files_key(tmp_path: Path) -> None:
         "fact_ts_activity",
         "fact_ts_outcome",
         "fact_ts_finance",
+        "source_column",
     }
     assert set(facts["fact_staffing"]["return_index"]) == {2}
+    assert set(facts["source_column"]["return_index"]) == {2, 8}
     assert facts["fact_staffing"]["board_code"].unique().to_list() == [FIFE]
     assert set(facts["fact_ts_finance"]["return_index"]) == {8}
     assert facts["fact_ts_finance"]["charity_number"].to_list() == [CHARITY]
@@ -43,9 +45,44 @@ def test_only_the_tables_of_templates_in_the_run_are_given(tmp_path: Path) -> No
 
     facts = run_fact_rows(validate_by_template(new, read(new), register_frame()))
 
-    assert set(facts) == {"fact_ts_activity", "fact_ts_outcome", "fact_ts_finance"}
+    assert set(facts) == {
+        "fact_ts_activity",
+        "fact_ts_outcome",
+        "fact_ts_finance",
+        "source_column",
+    }
     assert facts["fact_ts_activity"].height == 2
 
 
 def test_no_batches_give_no_rows() -> None:
     assert run_fact_rows([]) == {}
+
+
+def test_each_accepted_returns_column_letters_are_kept(tmp_path: Path) -> None:
+    """Given a return whose Staffing sheet leaves the optional Vacant WTE column off and
+    one rejected, expect the letters of every measure the accepted one has, and none for
+    the column it left off or for the rejected return."""
+    from openpyxl import load_workbook
+
+    path = tmp_path / "fife.xlsx"
+    path.write_bytes(board_bytes(tmp_path, valid_return(FIFE)))
+    book = load_workbook(path)
+    book["Staffing"].delete_cols(5)  # Vacant WTE
+    book.save(path)
+    new = [
+        received(3, path.read_bytes(), FIFE),
+        received(4, board_bytes(tmp_path, valid_return(LOTHIAN)), BORDERS),  # rejected
+    ]
+
+    facts = run_fact_rows(validate_by_template(new, read(new), register_frame()))
+
+    letters = facts["source_column"]
+    assert set(letters["return_index"]) == {3}
+    staffing = letters.filter(sheet="Staffing").select("measure", "column_letter").rows()
+    assert staffing == [("funded_wte", "C"), ("in_post_wte", "D")]
+    assert letters.filter(sheet="Finance").select("measure", "column_letter").rows() == [
+        ("allocation_gbp", "B"),
+        ("spend_gbp", "C"),
+        ("forecast_gbp", "D"),
+    ]
+    assert letters.filter(sheet="Activity").height == 9

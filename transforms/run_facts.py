@@ -13,17 +13,19 @@ from typing import Final
 import polars as pl
 
 from domain.issues import file_problem
-from domain.layouts import BQR, TSR
+from domain.layouts import BQR, TSR, TemplateLayout
 from domain.records import RETURN_INDEX
 from schemas.batch import ValidatedBatch
 from schemas.validate_batch import TemplateBatch
 from transforms.bqr_facts import board_facts
+from transforms.source_columns import SOURCE_COLUMNS, source_columns
 from transforms.tsr_facts import third_sector_facts
 
 Shaper = Callable[[ValidatedBatch, Collection[int]], dict[str, pl.DataFrame]]
 
 # By template code, as `TemplateBatch.template` names it.
 _SHAPERS: Final[dict[str, Shaper]] = {BQR.code: board_facts, TSR.code: third_sector_facts}
+_LAYOUTS: Final[dict[str, TemplateLayout]] = {BQR.code: BQR, TSR.code: TSR}
 
 
 UNSHAPEABLE: Final = (
@@ -52,18 +54,22 @@ def _shape(batch: TemplateBatch) -> dict[str, pl.DataFrame]:
 def run_fact_rows(batches: Sequence[TemplateBatch]) -> dict[str, pl.DataFrame]:
     """The accepted returns' rows by fact table, `return_index` holding each file's key.
 
-    Only the tables of templates the run holds returns of are present.
+    Only the tables of templates the run holds returns of are present, and, with them,
+    `source_column`: the column letter of each measure each accepted return was read from.
     """
     facts: dict[str, pl.DataFrame] = {}
     for batch in batches:
         keys = dict(enumerate(batch.keys))
         shaped = _shape(batch)
-        facts.update(
-            {
-                table: rows.with_columns(
-                    pl.col(RETURN_INDEX).replace_strict(keys, return_dtype=pl.Int64)
-                )
-                for table, rows in shaped.items()
-            }
-        )
+        # After shaping, which may have rejected a return.
+        letters = source_columns(_LAYOUTS[batch.template], batch.returns, batch.accepted)
+        keyed = {
+            table: rows.with_columns(
+                pl.col(RETURN_INDEX).replace_strict(keys, return_dtype=pl.Int64)
+            )
+            for table, rows in {**shaped, SOURCE_COLUMNS: letters}.items()
+        }
+        if SOURCE_COLUMNS in facts:  # both templates' returns read the same way
+            keyed[SOURCE_COLUMNS] = pl.concat([facts[SOURCE_COLUMNS], keyed[SOURCE_COLUMNS]])
+        facts.update(keyed)
     return facts

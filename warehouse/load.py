@@ -38,7 +38,7 @@ from warehouse.submissions import (
     record_files,
     record_quarters,
 )
-from warehouse.tables import FACT_TABLES, submission
+from warehouse.tables import FACT_TABLES, source_column, submission
 
 # What the database says when a return's own values cannot be stored (as opposed to the
 # database being unreachable, which is worth a retry).
@@ -49,6 +49,11 @@ UNSTORABLE: Final = (
     "team has been told. Check the return for unusual values (very long text, symbols) and "
     "send it again, or contact the data team."
 )
+
+
+# The tables a run's fact rows land in, by the name the transforms key them by: the facts,
+# and the column letters their figures were read from.
+_FIGURE_TABLES: Final = {**FACT_TABLES, source_column.name: source_column}
 
 
 @dataclass(slots=True)
@@ -121,7 +126,7 @@ def _insert_figures(
     for name, frame in facts.items():
         rows = frame.join(id_map, on=RETURN_INDEX).drop(RETURN_INDEX)
         if rows.height:
-            insert_rows(connection, FACT_TABLES[name], rows)
+            insert_rows(connection, _FIGURE_TABLES[name], rows)
 
 
 def _refused(record: SubmissionRecord) -> SubmissionRecord:

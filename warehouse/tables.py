@@ -363,6 +363,31 @@ fact_ts_finance = Table(
     comment="One row per organisation and quarter of an accepted return.",
 )
 
+source_column = Table(
+    "source_column",
+    metadata,
+    Column("submission_id", Integer, ForeignKey("submission.submission_id"), primary_key=True),
+    Column("sheet", String(40), primary_key=True),
+    Column("measure", String(40), primary_key=True),
+    Column("column_letter", String(3), nullable=False),
+    comment=(
+        "One row per submission, sheet and measure read: the column letter the measure's "
+        "figures were read from. The reader finds columns by their headers, so a letter can "
+        "differ between returns; with a fact row's source_row it names each figure's cell."
+    ),
+)
+
+readonly_role = Table(
+    "readonly_role",
+    metadata,
+    Column("role_name", String(63), primary_key=True),
+    Column("granted_at", DateTime(timezone=True), nullable=False),
+    comment=(
+        "One row per read-only role `pimh warehouse grant-readonly` set up (PostgreSQL): "
+        "its SELECT on the views is granted again whenever the views are recreated."
+    ),
+)
+
 # Fact tables by name: the transforms key their frames by these names.
 FACT_TABLES = {
     table.name: table

@@ -13,6 +13,7 @@ from typing import Final
 from warehouse.views.calendar import CALENDAR_VIEWS
 from warehouse.views.current import RETURN_VIEWS
 from warehouse.views.data_quality import data_quality
+from warehouse.views.lineage import lineage
 from warehouse.views.rollups import NATIONAL_VIEWS
 from warehouse.views.submission_tracker import submission_tracker
 from warehouse.views.view import View
@@ -23,6 +24,7 @@ ALL_VIEWS: Final[tuple[View, ...]] = (
     *NATIONAL_VIEWS,
     submission_tracker,
     data_quality,
+    lineage,
 )
 
 VIEWS_BY_NAME: Final = {view.name: view for view in ALL_VIEWS}

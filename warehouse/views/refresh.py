@@ -12,9 +12,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import Column, Connection, DateTime, MetaData, String, Table, delete, insert, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    MetaData,
+    String,
+    Table,
+    delete,
+    insert,
+    inspect,
+    select,
+)
 from sqlalchemy.schema import DropView
 
+from warehouse.readonly import regrant
 from warehouse.tables import metadata as table_metadata
 from warehouse.views.catalogue import ALL_VIEWS
 
@@ -47,18 +59,26 @@ def drop_views(connection: Connection, also: Iterable[str] = ()) -> None:
     """Drop the warehouse's views, dependants first, after any named in `also`.
 
     `also` names views no longer defined, which may read the others. Views missing from
-    the database are skipped, so this is safe on a warehouse of any age.
+    the database are skipped, so this is safe on a warehouse of any age. The fingerprints
+    go with the views: a migration's downgrade drops them, and the next start must make
+    them again rather than find them "current".
     """
     for name in also:
         connection.execute(DropView(Table(name, MetaData()), if_exists=True))
     for view in reversed(ALL_VIEWS):
         connection.execute(view.drop())
+    if inspect(connection).has_table(view_fingerprint.name):
+        connection.execute(delete(view_fingerprint))
 
 
 def create_views(connection: Connection) -> None:
-    """Create every view, in order, and record their fingerprints (none may exist yet)."""
+    """Create every view, in order, and record their fingerprints (none may exist yet).
+
+    Dropping a view dropped its grants: the read-only roles get theirs again here.
+    """
     for view in ALL_VIEWS:
         connection.execute(view.create)
+    regrant(connection)
     created_at = dt.datetime.now(dt.UTC)
     connection.execute(delete(view_fingerprint))
     connection.execute(

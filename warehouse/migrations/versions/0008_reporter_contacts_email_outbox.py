@@ -16,7 +16,7 @@ from warehouse.views.refresh import drop_views
 
 
 revision: str = '0008'
-down_revision: str | None = '0004'
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
