@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import cast
 
 from pydantic import AwareDatetime, Field, model_validator
@@ -29,6 +30,12 @@ class Settings(BaseSettings):
         None,
         description="Folder or fsspec URL for feedback reports; default: a 'feedback' folder "
         "beside the landing area.",
+    )
+    quality_docs_dir: Path | None = Field(
+        None,
+        description="Local folder the quality checks build their Data Docs (HTML) into; "
+        "default: a 'quality-docs' folder beside a local feedback folder, else "
+        "'pimh-quality-docs' in the working directory.",
     )
     max_file_bytes: int = Field(20_000_000, description="Largest return accepted, in bytes.")
     max_expanded_bytes: int = Field(
@@ -83,6 +90,17 @@ class Settings(BaseSettings):
         "history whose arrival dates are known (and the demo's timeline). ISO 8601 with a "
         "time zone, e.g. 2022-07-20T09:00:00+00:00.",
     )
+
+    def quality_docs_folder(self) -> Path:
+        """Where `pimh quality` and the check-warehouse flow build their Data Docs."""
+        if self.quality_docs_dir is not None:
+            return self.quality_docs_dir
+        feedback = self.feedback_url
+        if feedback and feedback.startswith("file://"):
+            feedback = feedback.removeprefix("file://")
+        if feedback and "://" not in feedback:
+            return Path(feedback).parent / "quality-docs"
+        return Path("pimh-quality-docs")
 
     @model_validator(mode="after")
     def _warehouse_from_secret(self) -> Settings:
