@@ -14,6 +14,7 @@ import typer
 
 from config.settings import Settings
 from pimh.cli_ingest import print_summary, run_ingest, start_prefect_early
+from pimh.quality_summary import print_quality_summary
 from pimh.terminal import console
 
 
@@ -77,3 +78,4 @@ def demo(
         f"Feedback reports: {settings.feedback_url}/<reporter code>/\n"
         f"Archive of received files: {settings.archive_url}/"
     )
+    print_quality_summary(console, settings, year, quarter)

@@ -101,7 +101,9 @@ class Suite:
         in_period = f"financial_year = '{exact.financial_year}' AND quarter = '{exact.quarter}'"
         if self.relation == validation_issues.name:
             # A problem's quarter is its submission's.
-            in_period = f"submission_id IN (SELECT submission_id FROM submissions WHERE {in_period})"
+            in_period = (
+                f"submission_id IN (SELECT submission_id FROM submissions WHERE {in_period})"
+            )
         return f"{query} WHERE {in_period}"
 
 
@@ -141,7 +143,8 @@ class _Builder:
 
 
 def _keys_and_periods(build: _Builder, view: View) -> None:
-    """Every view: its keys filled, unique together (no duplicate per quarter), periods well formed."""
+    """Every view: keys filled and unique together (no duplicate per quarter), periods well
+    formed."""
     for key in view.grain.keys:
         build.add(
             gx.expectations.ExpectColumnValuesToNotBeNull,
@@ -210,7 +213,7 @@ def _codes(build: _Builder, view: View, layout: SheetLayout) -> None:
         )
 
 
-def _ranges(build: _Builder, view: View, layout: SheetLayout) -> None:
+def _ranges(build: _Builder, layout: SheetLayout) -> None:
     """Every measure within what a return may hold: from 0 to its kind's largest."""
     for column in layout.measures:
         largest = LARGEST[column.kind]
@@ -249,7 +252,7 @@ def _figures_suite(view: View, layout: SheetLayout) -> _Builder:
     build = _Builder(view.name)
     _keys_and_periods(build, view)
     _codes(build, view, layout)
-    _ranges(build, view, layout)
+    _ranges(build, layout)
     if "service" in view.columns:
         _mbu_hosts_only(build)
     return build
@@ -269,9 +272,7 @@ def _staffing() -> _Builder:
 
 def _activity() -> _Builder:
     build = _figures_suite(activity, BQR_ACTIVITY)
-    _not_above(
-        build, "referrals_received", "referrals_accepted", "Referrals accepted <= received."
-    )
+    _not_above(build, "referrals_received", "referrals_accepted", "Referrals accepted <= received.")
     _not_above(
         build,
         "available_bed_days",
@@ -419,7 +420,9 @@ def _rollup_equals_sums(rollup: View, base: View, layout: SheetLayout) -> str:
     sums = ", ".join(f"SUM({m}) AS {m}" for m in measures)
     summed = f"(SELECT {listed}, {sums} FROM {base.name} GROUP BY {listed}) AS b"
     same_keys = " AND ".join(f"n.{k} = b.{k}" for k in keys)
-    differs = " OR ".join(f"ABS(COALESCE(n.{m}, -1) - COALESCE(b.{m}, -1)) > 0.005" for m in measures)
+    differs = " OR ".join(
+        f"ABS(COALESCE(n.{m}, -1) - COALESCE(b.{m}, -1)) > 0.005" for m in measures
+    )
     return (
         f"SELECT {', '.join(f'n.{k}' for k in keys)} FROM {rollup.name} AS n {_in_quarters('n')} "
         f"LEFT JOIN {summed} ON {same_keys} WHERE b.{keys[0]} IS NULL OR {differs} "
@@ -441,8 +444,7 @@ def _across_views() -> _Builder:
     build = _Builder(ACROSS_VIEWS)
     build.rows(
         "figures_have_a_submission",
-        "Every board or charity with figures for a quarter has its accepted return in "
-        "submissions.",
+        "Every board or charity with figures for a quarter has its accepted return in submissions.",
         _figures_have_a_submission(),
     )
     build.rows(
@@ -474,6 +476,4 @@ def _built() -> Iterator[tuple[_Builder, str]]:
 
 def warehouse_suites() -> list[Suite]:
     """Every suite, made afresh (Great Expectations binds an expectation to one suite)."""
-    return [
-        Suite(build.suite, relation, tuple(build.expectations)) for build, relation in _built()
-    ]
+    return [Suite(build.suite, relation, tuple(build.expectations)) for build, relation in _built()]

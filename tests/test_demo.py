@@ -123,6 +123,8 @@ def test_the_demo_loads_the_quarter_with_the_planted_problems_and_published_figu
     assert {c for c, r in planned.items() if r.problems} <= feedback
     assert "86%" in result.output
     assert "5,544" in result.output
+    assert "Quality check passed" in result.output.splitlines()[-2]
+    assert (folder / "quality-docs" / "index.html").is_file()
 
 
 @pytest.mark.postgres
