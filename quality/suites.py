@@ -375,7 +375,11 @@ def _validation_issues() -> _Builder:
 
 _BOARD_VIEWS: Final = (staffing, activity, finance)
 _CHARITY_VIEWS: Final = (third_sector_activity, third_sector_outcomes, third_sector_finance)
-_IN_QUARTERS = "JOIN (SELECT * FROM {{batch}}) AS q ON q.financial_year = {0}.financial_year AND q.quarter = {0}.quarter"  # noqa: E501
+# In a query with a JOIN, Great Expectations puts the batch in as a bare subquery, for the
+# query to name (without one, it names it `subselect` itself).
+_IN_QUARTERS = (
+    "JOIN {{batch}} AS q ON q.financial_year = {0}.financial_year AND q.quarter = {0}.quarter"
+)
 
 
 def _in_quarters(alias: str) -> str:
