@@ -355,6 +355,6 @@ def test_every_expectation_names_itself_and_its_severity() -> None:
     assert [m["key"] for m in metas if m["severity"] == "warning"] == [
         "across_views.board_services_agree"
     ]
-    assert all(
-        e.description for suite in suites for e in suite.expectations
-    ), "every expectation says in plain English what it expects"
+    assert all(e.description for suite in suites for e in suite.expectations), (
+        "every expectation says in plain English what it expects"
+    )
