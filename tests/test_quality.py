@@ -287,7 +287,9 @@ def test_the_check_warehouse_flow_publishes_its_artifact(warehouse: str, tmp_pat
 def test_the_check_warehouse_flow_fails_when_an_error_level_expectation_fails(
     warehouse: str, tmp_path: Path
 ) -> None:
+    """Its run fails (red in the UI) and the artifact names the failed expectation."""
     from prefect.artifacts import Artifact
+    from prefect.client.schemas.objects import Artifact as StoredArtifact
 
     from flows.quality import QUALITY_ARTIFACT, check_warehouse
 
@@ -300,7 +302,7 @@ def test_the_check_warehouse_flow_fails_when_an_error_level_expectation_fails(
 
     assert state.is_failed()
     artifact = Artifact.get(QUALITY_ARTIFACT)
-    assert artifact is not None
+    assert isinstance(artifact, StoredArtifact)
     assert "FAILED" in str(artifact.data)
     assert "`activity.referrals_accepted_not_above_referrals_received`" in str(artifact.data)
 
@@ -321,6 +323,7 @@ def test_the_ingest_flow_and_the_service_never_import_great_expectations() -> No
 def test_the_service_checks_the_warehouse_after_each_completed_ingest_run() -> None:
     """check-warehouse is deployed beside ingest and sweep, triggered by any ingest run's
     Completed event, one run at a time (later triggers wait, so the last load is checked)."""
+    from prefect.events import DeploymentEventTrigger
     from prefect.events.schemas.events import ResourceSpecification
 
     from flows.service import deployments
@@ -331,6 +334,7 @@ def test_the_service_checks_the_warehouse_after_each_completed_ingest_run() -> N
     quality = made["after-ingest"]
     assert quality.flow_name == "check-warehouse"
     [trigger] = quality.triggers
+    assert isinstance(trigger, DeploymentEventTrigger)
     assert trigger.expect == {"prefect.flow-run.Completed"}
     assert isinstance(trigger.match_related, ResourceSpecification)
     assert trigger.match_related.root == {
