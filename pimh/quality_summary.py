@@ -27,15 +27,20 @@ def checked_what(financial_year: str | None, quarter: str | None) -> str:
 
 
 def outcome_table(check: QualityCheck) -> Table:
-    """One row per expectation, in suite order: its key, severity, result, rows found."""
+    """One row per expectation under its suite: its name, severity, result, rows found."""
     table = Table(title=f"Warehouse quality: {checked_what(check.financial_year, check.quarter)}")
     table.add_column("Expectation", overflow="fold", ratio=1)
     table.add_column("Severity", no_wrap=True)
     table.add_column("Result", no_wrap=True)
     table.add_column("Rows", justify="right", no_wrap=True)
+    suite = None
     for outcome in check.outcomes:
+        if outcome.suite != suite:
+            # The suite once, as a heading: the rows name the expectation within it.
+            suite = outcome.suite
+            table.add_row(f"[bold]{escape(suite)}[/]", end_section=False)
         table.add_row(
-            escape(outcome.key),
+            "  " + escape(outcome.key.removeprefix(f"{suite}.")),
             outcome.severity,
             _RESULT[(outcome.is_passed, outcome.severity)],
             "" if outcome.count_unexpected is None else str(outcome.count_unexpected),
@@ -47,8 +52,8 @@ def summary_line(check: QualityCheck) -> str:
     errors, warnings = len(check.failed("error")), len(check.failed("warning"))
     verdict = "[green]passed[/]" if check.is_passed else "[bold red]failed[/]"
     return (
-        f"Quality check {verdict}: {len(check.outcomes)} expectations, "
-        f"{errors} error-level and {warnings} warning-level failed."
+        f"Quality check {verdict}: {len(check.outcomes)} expectations; failed: "
+        f"{errors} error-level, {warnings} warning-level."
     )
 
 
