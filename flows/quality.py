@@ -34,10 +34,10 @@ def run_quality_checks(
     """Check the warehouse, build the Data Docs and keep the outcome; (check_id, outcome)."""
     from pathlib import Path
 
-    from quality.run import check_warehouse
+    from quality.run import check_and_keep
 
     period = Period.exact(financial_year, quarter) if financial_year and quarter else None
-    kept = check_warehouse(warehouse_url, period, Path(docs_dir))
+    kept = check_and_keep(warehouse_url, period, Path(docs_dir))
     return kept.check_id, kept.check
 
 

@@ -112,11 +112,11 @@ def quality(
     if history:
         _history(console, url, period)
         return
-    from quality.run import check_warehouse
+    from quality.run import check_and_keep
 
     docs_dir = docs or settings.quality_docs_folder()
     try:
-        kept = check_warehouse(url, period, docs_dir)
+        kept = check_and_keep(url, period, docs_dir)
     except SQLAlchemyError as exc:
         _fail(console, unreachable(exc, url))
     except OSError as exc:

@@ -101,11 +101,11 @@ def history_table(past: list[CheckSummary]) -> Table:
 
 def print_quality_summary(console: Console, settings: Settings, year: str, quarter: str) -> None:
     """The demo's last word: the quarter's quality check, in a few lines, and its Data Docs."""
-    from quality.run import check_warehouse
+    from quality.run import check_and_keep
 
     period = Period.parse(year, quarter)
     console.rule(f"The warehouse's quality: {period}")
-    kept = check_warehouse(settings.warehouse_url, period, settings.quality_docs_folder())
+    kept = check_and_keep(settings.warehouse_url, period, settings.quality_docs_folder())
     console.print(summary_line(kept.check), highlight=False)
     print_failures(console, kept.check)
     console.print(docs_line(kept.check), highlight=False, soft_wrap=True)

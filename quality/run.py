@@ -24,7 +24,7 @@ class KeptCheck:
     check: QualityCheck
 
 
-def check_warehouse(url: str, period: Period | None, docs_dir: Path) -> KeptCheck:
+def check_and_keep(url: str, period: Period | None, docs_dir: Path) -> KeptCheck:
     """Check the warehouse at `url` (migrated first, so its results table exists), build
     Data Docs into `docs_dir` and keep the outcome in the warehouse."""
     engine = cached_warehouse(url)
