@@ -9,8 +9,10 @@ source on the warehouse's own URL, SQLite or PostgreSQL alike.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -120,6 +122,52 @@ def _outcome(suite: str, result: ExpectationValidationResult) -> ExpectationOutc
     )
 
 
+def _page_of(docs_dir: Path, identifier: Any) -> Path:
+    """Where the Data Docs put one suite's validation result: validations/<suite>/<run
+    name>/<run time>/<batch>.html."""
+    return docs_dir.joinpath("validations", *identifier.to_tuple()).with_suffix(".html")
+
+
+def _write_check_page(docs_dir: Path, check: QualityCheck, pages: Mapping[str, Path]) -> Path:
+    """A plain page for this check: the verdict, each suite's counts and its Data Docs page.
+
+    GX's own index lists the results with scripts it loads from the internet, so offline it
+    shows an empty list; this page needs nothing, and is the one each kept check links to.
+    """
+    rows = []
+    for suite, page in pages.items():
+        mine = [o for o in check.outcomes if o.suite == suite]
+        failed = [o for o in mine if not o.is_passed]
+        errors = sum(o.severity == "error" for o in failed)
+        link = html.escape(page.relative_to(docs_dir).as_posix())
+        rows.append(
+            f"<tr><td><a href='../{link}'>{html.escape(suite)}</a></td><td>{len(mine)}</td>"
+            f"<td>{errors}</td><td>{len(failed) - errors}</td></tr>"
+        )
+    failures = "".join(
+        f"<li><b>{html.escape(o.key)}</b> ({o.severity}): {html.escape(o.description)} "
+        f"{html.escape(o.detail or '')}</li>"
+        for o in check.outcomes
+        if not o.is_passed
+    )
+    what = f"{check.financial_year} {check.quarter}" if check.quarter else "every quarter"
+    verdict = "passed" if check.is_passed else "failed"
+    page = docs_dir / "checks" / f"check-{check.checked_at:%Y%m%dT%H%M%S.%fZ}.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(
+        "<!doctype html><meta charset='utf-8'>"
+        f"<title>Warehouse quality {html.escape(what)}: {verdict}</title>"
+        f"<h1>Warehouse quality ({html.escape(what)}): {verdict}</h1>"
+        f"<p>Checked {check.checked_at:%Y-%m-%d %H:%M} UTC with Great Expectations "
+        f"{html.escape(check.gx_version)}. <a href='../index.html'>All Data Docs</a></p>"
+        "<table border='1' cellpadding='4'><tr><th>Suite (its Data Docs)</th>"
+        "<th>Expectations</th><th>Errors failed</th><th>Warnings failed</th></tr>"
+        f"{''.join(rows)}</table>" + (f"<h2>Failed</h2><ul>{failures}</ul>" if failures else ""),
+        encoding="utf-8",
+    )
+    return page
+
+
 def run_checks(url: str, period: Period | None, docs_dir: Path) -> QualityCheck:
     """Check the warehouse at `url` (one quarter, or all when `period` is None), building
     Data Docs into `docs_dir`; every expectation's outcome, not yet kept anywhere."""
@@ -145,14 +193,17 @@ def run_checks(url: str, period: Period | None, docs_dir: Path) -> QualityCheck:
     # Once for the whole run: UpdateDataDocsAction rebuilds the site once per suite.
     context.build_data_docs(site_names=[DOCS_SITE])
     outcomes: list[ExpectationOutcome] = []
-    for validation in run.run_results.values():
+    pages: dict[str, Path] = {}
+    for identifier, validation in run.run_results.items():
         suite = validation.suite_name
         outcomes.extend(_outcome(suite, result) for result in validation.results)
-    return QualityCheck(
+        pages[suite] = _page_of(docs_dir, identifier)
+    check = QualityCheck(
         checked_at=checked_at,
         financial_year=period.financial_year if period else None,
         quarter=period.quarter if period else None,
         outcomes=tuple(outcomes),
         gx_version=gx.__version__,
-        docs_url=(docs_dir.resolve() / "index.html").as_uri(),
     )
+    page = _write_check_page(docs_dir, check, pages)
+    return replace(check, docs_url=page.resolve().as_uri())

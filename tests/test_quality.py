@@ -153,7 +153,10 @@ def test_every_expectation_holds_on_a_warehouse_the_pipeline_filled(
         assert outcomes[key] == ("error", True), key
     assert outcomes["across_views.board_services_agree"] == ("warning", True)
     assert (docs / "index.html").is_file()
-    assert list((docs / "validations" / "activity").rglob("*.html"))
+    [page] = (docs / "checks").glob("check-*.html")
+    assert f"Data Docs: {page.resolve().as_uri()}" in result.output
+    [suite_page] = (docs / "validations" / "activity").rglob("*.html")
+    assert f"../{suite_page.relative_to(docs).as_posix()}" in page.read_text()
     assert query(
         warehouse,
         "SELECT financial_year, quarter, is_passed, count_failed_errors FROM quality_check",
@@ -278,8 +281,9 @@ def test_the_check_warehouse_flow_publishes_its_artifact(warehouse: str, tmp_pat
     assert artifact.flow_run_id == state.state_details.flow_run_id
     markdown = str(artifact.data)
     assert f"# Warehouse quality ({YEAR} {QUARTER}): passed" in markdown
-    docs = (tmp_path / "flow-docs" / "index.html").resolve().as_uri()
-    assert f"[Data Docs]({docs})" in markdown
+    [(docs_url,)] = query(warehouse, "SELECT docs_url FROM quality_check")
+    assert f"[Data Docs]({docs_url})" in markdown
+    assert str(docs_url).startswith((tmp_path / "flow-docs" / "checks").resolve().as_uri())
     assert "| across_views |" in markdown
     assert warehouse not in markdown
 
