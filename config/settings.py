@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import cast
 
 from pydantic import AwareDatetime, Field, SecretStr, model_validator
@@ -29,6 +30,12 @@ class Settings(BaseSettings):
         None,
         description="Folder or fsspec URL for feedback reports; default: a 'feedback' folder "
         "beside the landing area.",
+    )
+    quality_docs_dir: Path | None = Field(
+        None,
+        description="Local folder the quality checks build their Data Docs (HTML) into; "
+        "default: a 'quality-docs' folder beside a local feedback folder, else "
+        "'pimh-quality-docs' in the working directory.",
     )
     max_file_bytes: int = Field(20_000_000, description="Largest return accepted, in bytes.")
     max_expanded_bytes: int = Field(
@@ -132,6 +139,17 @@ class Settings(BaseSettings):
     email_retry_seconds: float = Field(
         60.0, description="Wait before an email that failed is tried again; doubles each time."
     )
+
+    def quality_docs_folder(self) -> Path:
+        """Where `pimh quality` and the check-warehouse flow build their Data Docs."""
+        if self.quality_docs_dir is not None:
+            return self.quality_docs_dir
+        feedback = self.feedback_url
+        if feedback and feedback.startswith("file://"):
+            feedback = feedback.removeprefix("file://")
+        if feedback and "://" not in feedback:
+            return Path(feedback).parent / "quality-docs"
+        return Path("pimh-quality-docs")
 
     @model_validator(mode="after")
     def _warehouse_from_secret(self) -> Settings:

@@ -4,7 +4,9 @@ A landed file becomes a run of the `ingest-returns/ingest` deployment (the watch
 each batch with `run_deployment`), and those runs go to the `pimh` process work pool, so
 any number of workers on any number of machines share them. The sweep runs on a schedule
 and ingests every landed file with no record, so that a file whose event was lost
-anywhere (a watcher down, a network mount that tells nothing) is still taken.
+anywhere (a watcher down, a network mount that tells nothing) is still taken. Each
+completed ingest run triggers a run of `check-warehouse/after-ingest`, the warehouse's
+quality checks, on the same pool.
 """
 
 from __future__ import annotations
@@ -14,19 +16,32 @@ from collections.abc import Sequence
 from typing import Final, cast
 
 from prefect import flow
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import RunnerDeployment
+from prefect.events import DeploymentEventTrigger
 from prefect.types.entrypoint import EntrypointType
 
 from config.settings import Settings, current_settings
 from connectors.landing import discover
 from flows.ingest import ingest_returns
-from flows.worker import ensure_work_pool
+from flows.quality import check_warehouse
+from flows.worker import QUALITY_QUEUE, ensure_work_pool
 from warehouse.engine import cached_warehouse
 from warehouse.migrate import upgrade
 from warehouse.recorded import recorded_urls
 
 INGEST_DEPLOYMENT: Final = "ingest-returns/ingest"
 SWEEP_DEPLOYMENT: Final = "sweep-landing/sweep"
+QUALITY_DEPLOYMENT: Final = "check-warehouse/after-ingest"
+
+# A run of the ingest flow that completed, wherever it ran (the ingest deployment, the
+# sweep's batches): Prefect's own state-change event for it.
+AFTER_INGEST: Final = DeploymentEventTrigger(
+    name="after-ingest",
+    description="Check the warehouse's quality once an ingest run has completed.",
+    expect={"prefect.flow-run.Completed"},
+    match_related={"prefect.resource.role": "flow", "prefect.resource.name": "ingest-returns"},
+)
 
 
 @flow(name="sweep-landing", log_prints=False)
@@ -67,8 +82,28 @@ def deployments(landing: str, settings: Settings) -> Sequence[RunnerDeployment]:
         work_pool_name=settings.work_pool,
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
+    quality = check_warehouse.to_deployment(
+        name="after-ingest",
+        description="Checks the warehouse with its Great Expectations suites after each load.",
+        tags=["pimh"],
+        triggers=[AFTER_INGEST],
+        # One check at a time; those triggered meanwhile wait their turn, so the last
+        # load is always checked.
+        concurrency_limit=ConcurrencyLimitConfig(
+            limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE
+        ),
+        work_pool_name=settings.work_pool,
+        # A queue of its own, served by a worker slot of its own (see `flows.worker`): a
+        # check never holds up the next file's ingest run.
+        work_queue_name=QUALITY_QUEUE,
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )
     # `to_deployment` gives a coroutine only when called from async code; never here.
-    return [cast(RunnerDeployment, ingest), cast(RunnerDeployment, sweep)]
+    return [
+        cast(RunnerDeployment, ingest),
+        cast(RunnerDeployment, sweep),
+        cast(RunnerDeployment, quality),
+    ]
 
 
 def deploy_service(landing: str, settings: Settings) -> list[str]:

@@ -10,8 +10,11 @@ and the reader's worker processes stay up between runs. Isolation is not lost: e
 workbook is still read in a capped worker process (`connectors.isolation`), and a run that
 raises is Failed with its reason, as in a process of its own.
 
-One run at a time per worker: a second run waits for the first, and more capacity is more
-workers (on this or other machines), each claiming its files in the warehouse.
+One ingest run at a time per worker: a second run waits for the first, and more capacity
+is more workers (on this or other machines), each claiming its files in the warehouse.
+The warehouse's quality checks have a work queue of their own and a slot of their own in
+each `pimh worker` (a second worker object in the same process), so a check, seconds of
+Great Expectations, never holds up the next file.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ if TYPE_CHECKING:
     from prefect.client.schemas.objects import FlowRun
 
 WORKER_TYPE: Final = "pimh-in-process"
+INGEST_QUEUE: Final = "default"
+QUALITY_QUEUE: Final = "quality"
 
 
 class InProcessResult(BaseWorkerResult):
@@ -106,5 +111,15 @@ def start_worker(pool: str, name: str | None) -> None:
     Every deployment's flow is imported first, so the first run is as quick as the rest.
     """
     importlib.import_module("flows.service")
-    worker = InProcessWorker(pool, name=name, prefetch_seconds=1)
-    asyncio.run(worker.start())
+    ingest = InProcessWorker(pool, name=name, work_queues=[INGEST_QUEUE], prefetch_seconds=1)
+    checks = InProcessWorker(
+        pool,
+        name=f"{name} quality checks" if name else None,
+        work_queues=[QUALITY_QUEUE],
+        prefetch_seconds=1,
+    )
+    asyncio.run(_both(ingest, checks))
+
+
+async def _both(*workers: InProcessWorker) -> None:
+    await asyncio.gather(*(worker.start() for worker in workers))

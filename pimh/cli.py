@@ -3,8 +3,8 @@
 Each module serves one audience: `pimh.cli_ingest` and `pimh.cli_register` the data team
 taking returns in, `pimh.cli_outputs` the data team reporting on them, `pimh.cli_report` the
 Programme Board, `pimh.cli_templates` the boards and charities who send them,
-`pimh.cli_service` the data team running pimh as a service, and `pimh.cli_demo` anyone
-trying pimh out.
+`pimh.cli_service` the data team running pimh as a service, `pimh.cli_quality` the data
+team checking the warehouse's quality, and `pimh.cli_demo` anyone trying pimh out.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pimh import (
     cli_explain,
     cli_ingest,
     cli_outputs,
+    cli_quality,
     cli_register,
     cli_report,
     cli_service,
@@ -43,3 +44,4 @@ cli_report.register_commands(app)
 cli_service.register_commands(app)
 cli_explain.register_commands(app)
 app.add_typer(cli_warehouse.warehouse_app, name="warehouse")
+cli_quality.register_commands(app)

@@ -17,6 +17,7 @@ from pimh.cli_ingest import print_summary, run_ingest, start_prefect_early
 from pimh.demo_checks import demo_period
 from pimh.demo_emails import prepare_demo_emails
 from pimh.demo_report import write_demo_report
+from pimh.quality_summary import print_quality_summary
 from pimh.terminal import console
 
 
@@ -89,3 +90,4 @@ def demo(
         f"Archive of received files: {settings.archive_url}/"
     )
     write_demo_report(directory, year, quarter, settings.warehouse_url)
+    print_quality_summary(console, settings, year, quarter)

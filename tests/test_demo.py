@@ -145,6 +145,8 @@ def test_the_demo_loads_the_quarter_with_the_planted_problems_and_published_figu
     emails = list((folder / "feedback" / "emails").rglob("*.eml"))
     assert [(len(emails),)] == told
     assert {*BOARDS, *feedback} <= {p.parent.name for p in emails}
+    assert "Quality check passed" in result.output.splitlines()[-2]
+    assert (folder / "quality-docs" / "index.html").is_file()
 
 
 @pytest.mark.postgres

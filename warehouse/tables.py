@@ -461,3 +461,48 @@ email_outbox = Table(
     ),
 )
 Index("ix_email_outbox_due", email_outbox.c.state, email_outbox.c.next_attempt_at)
+# --- quality checks of the warehouse -----------------------------------------------------
+
+QUALITY_SEVERITIES = ("error", "warning")
+
+quality_check = Table(
+    "quality_check",
+    metadata,
+    Column("check_id", Integer, primary_key=True, autoincrement=True),
+    Column("checked_at", DateTime(timezone=True), nullable=False),
+    # Both NULL when every quarter in the warehouse was checked.
+    Column("financial_year", String(7)),
+    Column("quarter", String(2)),
+    Column("is_passed", Boolean, nullable=False),
+    Column("count_expectations", Integer, nullable=False),
+    Column("count_failed_errors", Integer, nullable=False),
+    Column("count_failed_warnings", Integer, nullable=False),
+    Column("gx_version", String(20), nullable=False),
+    Column("docs_url", Text),
+    comment=(
+        "One row per run of the warehouse's quality checks (Great Expectations): when, "
+        "which quarter (NULL: all), and whether every error-level expectation held."
+    ),
+)
+Index(
+    "ix_quality_check_period",
+    quality_check.c.financial_year,
+    quality_check.c.quarter,
+    quality_check.c.checked_at,
+)
+
+quality_result = Table(
+    "quality_result",
+    metadata,
+    Column("check_id", Integer, ForeignKey("quality_check.check_id"), primary_key=True),
+    Column("expectation_key", String(120), primary_key=True),
+    Column("suite", String(60), nullable=False),
+    Column("expectation_type", String(80), nullable=False),
+    Column("severity", String(7), nullable=False),
+    Column("is_passed", Boolean, nullable=False),
+    Column("count_unexpected", Integer),
+    Column("description", Text, nullable=False),
+    Column("detail", Text),
+    CheckConstraint("severity IN ('error', 'warning')", name="severity_known"),
+    comment="One row per expectation evaluated in one quality check run, with its outcome.",
+)
