@@ -111,9 +111,9 @@ def a_later_check_is_waiting() -> bool:
         FlowRunFilterStateType,
     )
     from prefect.client.schemas.objects import StateType
-    from prefect.runtime import flow_run
+    from prefect.runtime import deployment, flow_run
 
-    deployment_id, this_run = flow_run.get_deployment_id(), flow_run.get_id()
+    deployment_id, this_run = deployment.get_id(), flow_run.get_id()
     if deployment_id is None or this_run is None:
         return False  # run by hand, not by the service
     with get_client(sync_client=True) as client:
