@@ -8,6 +8,7 @@ PID at the end, pass or fail.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -80,7 +81,11 @@ def _recorded(place: Place) -> list[tuple[object, ...]]:
 
 
 def _environment(place: Place, prefect_api: str | None, **extra: str) -> dict[str, str]:
-    env = place.environment(prefect_api, PIMH_SETTLE_SECONDS="0.5", **extra)
+    # A work pool of each test's own on the shared server: runs an earlier test left
+    # scheduled (its hourly sweep of its own landing area) are never taken by this one's
+    # workers, into this one's warehouse.
+    pool = "pimh-" + hashlib.sha256(str(place.root).encode()).hexdigest()[:12]
+    env = place.environment(prefect_api, PIMH_SETTLE_SECONDS="0.5", PIMH_WORK_POOL=pool, **extra)
     env.pop("PIMH_ARRIVAL_TIME")
     return env
 
