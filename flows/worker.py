@@ -13,8 +13,9 @@ raises is Failed with its reason, as in a process of its own.
 One ingest run at a time per worker: a second run waits for the first, and more capacity
 is more workers (on this or other machines), each claiming its files in the warehouse.
 The warehouse's quality checks have a work queue of their own and a slot of their own in
-each `pimh worker` (a second worker object in the same process), so a check, seconds of
-Great Expectations, never holds up the next file.
+each `pimh worker` (a second worker object in the same process, which runs each check in
+a fresh process of its own), so a check, seconds of Great Expectations, never holds up
+the next file.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.exceptions import ObjectAlreadyExists
-from prefect.flow_engine import run_flow
+from prefect.flow_engine import run_flow, run_flow_in_subprocess
 from prefect.flows import Flow, load_flow_from_entrypoint
 from prefect.workers.base import (
     BaseJobConfiguration,
@@ -58,9 +59,13 @@ class InProcessWorker(BaseWorker[BaseJobConfiguration, BaseVariables, InProcessR
     job_configuration_variables = BaseVariables
     _description = "Runs pimh's flow runs in the worker's own warm process, one at a time."
 
-    def __init__(self, work_pool_name: str, **options: Any) -> None:
+    def __init__(self, work_pool_name: str, *, isolated: bool = False, **options: Any) -> None:
+        """`isolated`: run each flow run in a fresh process instead (the quality checks:
+        seconds of Great Expectations that would otherwise hold this process's GIL while
+        an ingest run works beside them)."""
         options.setdefault("limit", 1)
         super().__init__(work_pool_name, **options)
+        self._isolated = isolated
         # One thread for the worker's life: the reader's helper processes die with the
         # thread that started them (PR_SET_PDEATHSIG follows the thread), so every run must
         # come from the same one.
@@ -75,9 +80,9 @@ class InProcessWorker(BaseWorker[BaseJobConfiguration, BaseVariables, InProcessR
         entrypoint = await self._entrypoint(flow_run)
         if task_status is not None:
             task_status.started(os.getpid())
-        running = self._runner.submit(_run_here, entrypoint, flow_run)
-        await asyncio.wrap_future(running)
-        return InProcessResult(identifier=str(flow_run.id), status_code=0)
+        running = self._runner.submit(_run_here, entrypoint, flow_run, self._isolated)
+        status_code = await asyncio.wrap_future(running)
+        return InProcessResult(identifier=str(flow_run.id), status_code=status_code)
 
     async def _entrypoint(self, flow_run: FlowRun) -> str:
         if flow_run.deployment_id is None:
@@ -88,10 +93,16 @@ class InProcessWorker(BaseWorker[BaseJobConfiguration, BaseVariables, InProcessR
         return deployment.entrypoint
 
 
-def _run_here(entrypoint: str, flow_run: FlowRun) -> None:
-    """The flow run executed by Prefect's own engine, which reports its states itself."""
+def _run_here(entrypoint: str, flow_run: FlowRun, isolated: bool) -> int:
+    """The flow run executed by Prefect's own engine, which reports its states itself; the
+    exit code of its process when isolated (not 0: the worker marks the run Crashed)."""
     flow: Flow[..., Any] = load_flow_from_entrypoint(entrypoint, use_placeholder_flow=False)
+    if isolated:
+        process = run_flow_in_subprocess(flow, flow_run=flow_run)
+        process.join()
+        return process.exitcode or 0
     run_flow(flow, flow_run=flow_run, return_type="state")
+    return 0
 
 
 def ensure_work_pool(pool: str) -> None:
@@ -117,6 +128,7 @@ def start_worker(pool: str, name: str | None) -> None:
         name=f"{name} quality checks" if name else None,
         work_queues=[QUALITY_QUEUE],
         prefetch_seconds=1,
+        isolated=True,
     )
     asyncio.run(_both(ingest, checks))
 

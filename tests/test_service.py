@@ -178,6 +178,10 @@ def test_through_a_server_a_landed_file_is_one_named_run_with_its_artifact(
         _copy_slowly(source, landing / source.relative_to(tmp_path / "outbox"))
         wait_until(lambda: len(_recorded(place)) == 1, 90, 0.2, "the return being recorded")
         run = _finished_run(prefect_api, "S08000015 Ayrshire and Arran 2019-20 Q1")
+        # The completed load starts the warehouse's quality check, on its own queue.
+        wait_until(
+            lambda: _kept_checks(place) >= 1, 120, 0.5, "the warehouse's quality check after it"
+        )
     assert run["state"]["type"] == "COMPLETED"
     assert {"S08000015", "2019-20 Q1"} <= set(run["tags"])
     assert set(run["parameters"]) == {"locations", "settled"}
@@ -187,6 +191,14 @@ def test_through_a_server_a_landed_file_is_one_named_run_with_its_artifact(
         timeout=10,
     ).json()
     assert {"ingest-summary", "tracker-2019-20-q1"} <= {a["key"] for a in artifacts}
+
+
+def _kept_checks(place: Place) -> int:
+    try:
+        [(count,)] = query(place.warehouse_url, "SELECT COUNT(*) FROM quality_check")
+    except Exception:  # the warehouse is not made yet
+        return 0
+    return int(str(count))
 
 
 def _finished_run(prefect_api: str, name: str, timeout: float = 60) -> dict[str, Any]:
