@@ -336,7 +336,10 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
         f"Oversized return ({rows} rows): {seconds:.2f} s, peak RSS {peak.command} MB "
         f"(largest reader worker {peak.largest_worker} MB)"
     )
-    report("Drop-to-warehouse latency: not measured yet (needs the event-driven watcher).")
+    report(
+        "Drop-to-warehouse latency and the 500-file storm: benchmarks/service.py "
+        "(figures in benchmarks/SERVICE_RESULTS.md)"
+    )
 
     if not args.smoke:
         results = ROOT / "benchmarks" / "RESULTS.md"

@@ -18,6 +18,7 @@ from prefect.states import Completed, Failed
 
 from config.settings import current_settings
 from domain.periods import Period
+from flows.worker import GIVEN_WAY
 from warehouse.quality_results import QualityCheck
 
 QUALITY_ARTIFACT: Final = "warehouse-quality"
@@ -97,41 +98,23 @@ def a_later_check_is_waiting() -> bool:
     """Whether a run of this deployment created after this one has yet to start.
 
     Loads finishing during a check each queue one more; a later run sees everything an
-    earlier waiting one would, so a burst of loads costs one check, not one each.
+    earlier waiting one would, so a burst of loads costs one check, not one each. (The
+    service's workers ask before starting a check's process; this is for any other.)
     """
     from uuid import UUID
 
     from prefect import get_client
-    from prefect.client.schemas.filters import (
-        DeploymentFilter,
-        DeploymentFilterId,
-        FlowRunFilter,
-        FlowRunFilterStartTime,
-        FlowRunFilterState,
-        FlowRunFilterStateType,
-    )
-    from prefect.client.schemas.objects import StateType
     from prefect.runtime import deployment, flow_run
+
+    from flows.worker import made_after, waiting_runs_filter
 
     deployment_id, this_run = deployment.get_id(), flow_run.get_id()
     if deployment_id is None or this_run is None:
         return False  # run by hand, not by the service
     with get_client(sync_client=True) as client:
         me = client.read_flow_run(UUID(this_run))
-        waiting = client.read_flow_runs(
-            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
-            flow_run_filter=FlowRunFilter(
-                state=FlowRunFilterState(
-                    type=FlowRunFilterStateType(any_=[StateType.SCHEDULED, StateType.PENDING])
-                ),
-                start_time=FlowRunFilterStartTime(is_null_=True),
-            ),
-        )
-    return any(
-        run.created is not None and me.created is not None and run.created > me.created
-        for run in waiting
-        if run.id != me.id
-    )
+        waiting = client.read_flow_runs(**waiting_runs_filter(UUID(deployment_id)))
+    return made_after(me, waiting)
 
 
 @flow(name="check-warehouse", log_prints=False)
@@ -145,7 +128,7 @@ def check_warehouse(financial_year: str | None = None, quarter: str | None = Non
     if (financial_year is None) != (quarter is None):
         raise ValueError("give financial_year and quarter together, or neither")
     if a_later_check_is_waiting():
-        return Completed(message="a later check of the warehouse is waiting; it covers this one")
+        return Completed(message=GIVEN_WAY)
     if financial_year is not None and quarter is not None:
         period = Period.parse(financial_year, quarter)
         financial_year, quarter = period.financial_year, period.quarter

@@ -28,9 +28,19 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Final
 
 from prefect.client.schemas.actions import WorkPoolCreate
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterId,
+    FlowRunFilter,
+    FlowRunFilterStartTime,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.exceptions import ObjectAlreadyExists
 from prefect.flow_engine import run_flow, run_flow_in_subprocess
 from prefect.flows import Flow, load_flow_from_entrypoint
+from prefect.states import Completed
 from prefect.workers.base import (
     BaseJobConfiguration,
     BaseVariables,
@@ -39,12 +49,14 @@ from prefect.workers.base import (
 )
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
     import anyio.abc
-    from prefect.client.schemas.objects import FlowRun
 
 WORKER_TYPE: Final = "pimh-in-process"
 INGEST_QUEUE: Final = "default"
 QUALITY_QUEUE: Final = "quality"
+GIVEN_WAY: Final = "a later check of the warehouse is waiting; it covers this one"
 
 
 class InProcessResult(BaseWorkerResult):
@@ -59,13 +71,18 @@ class InProcessWorker(BaseWorker[BaseJobConfiguration, BaseVariables, InProcessR
     job_configuration_variables = BaseVariables
     _description = "Runs pimh's flow runs in the worker's own warm process, one at a time."
 
-    def __init__(self, work_pool_name: str, *, isolated: bool = False, **options: Any) -> None:
+    def __init__(
+        self, work_pool_name: str, *, isolated: bool = False, coalesce: bool = False, **options: Any
+    ) -> None:
         """`isolated`: run each flow run in a fresh process instead (the quality checks:
         seconds of Great Expectations that would otherwise hold this process's GIL while
-        an ingest run works beside them)."""
+        an ingest run works beside them). `coalesce`: a run with a later run of its
+        deployment waiting behind it is redundant (a check of the whole warehouse), and is
+        completed at once, without a process."""
         options.setdefault("limit", 1)
         super().__init__(work_pool_name, **options)
         self._isolated = isolated
+        self._coalesce = coalesce
         # One thread for the worker's life: the reader's helper processes die with the
         # thread that started them (PR_SET_PDEATHSIG follows the thread), so every run must
         # come from the same one.
@@ -80,9 +97,21 @@ class InProcessWorker(BaseWorker[BaseJobConfiguration, BaseVariables, InProcessR
         entrypoint = await self._entrypoint(flow_run)
         if task_status is not None:
             task_status.started(os.getpid())
+        if self._coalesce and await self._a_later_run_is_waiting(flow_run):
+            # It would see nothing the later one will not: done, without starting a process.
+            await self.client.set_flow_run_state(
+                flow_run.id, Completed(message=GIVEN_WAY), force=True
+            )
+            return InProcessResult(identifier=str(flow_run.id), status_code=0)
         running = self._runner.submit(_run_here, entrypoint, flow_run, self._isolated)
         status_code = await asyncio.wrap_future(running)
         return InProcessResult(identifier=str(flow_run.id), status_code=status_code)
+
+    async def _a_later_run_is_waiting(self, flow_run: FlowRun) -> bool:
+        if flow_run.deployment_id is None:
+            return False
+        waiting = await self.client.read_flow_runs(**waiting_runs_filter(flow_run.deployment_id))
+        return made_after(flow_run, waiting)
 
     async def _entrypoint(self, flow_run: FlowRun) -> str:
         if flow_run.deployment_id is None:
@@ -103,6 +132,28 @@ def _run_here(entrypoint: str, flow_run: FlowRun, isolated: bool) -> int:
         return process.exitcode or 0
     run_flow(flow, flow_run=flow_run, return_type="state")
     return 0
+
+
+def waiting_runs_filter(deployment_id: UUID) -> dict[str, Any]:
+    """`read_flow_runs` filters for a deployment's runs that have yet to start."""
+    return {
+        "deployment_filter": DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
+        "flow_run_filter": FlowRunFilter(
+            state=FlowRunFilterState(
+                type=FlowRunFilterStateType(any_=[StateType.SCHEDULED, StateType.PENDING])
+            ),
+            start_time=FlowRunFilterStartTime(is_null_=True),
+        ),
+    }
+
+
+def made_after(me: FlowRun, waiting: list[FlowRun]) -> bool:
+    """Whether any of `waiting` (not `me`) was created after `me`."""
+    return any(
+        run.created is not None and me.created is not None and run.created > me.created
+        for run in waiting
+        if run.id != me.id
+    )
 
 
 def ensure_work_pool(pool: str) -> None:
@@ -129,6 +180,7 @@ def start_worker(pool: str, name: str | None) -> None:
         work_queues=[QUALITY_QUEUE],
         prefetch_seconds=1,
         isolated=True,
+        coalesce=True,
     )
     asyncio.run(_both(ingest, checks))
 
