@@ -91,7 +91,7 @@ class Settings(BaseSettings):
         description="How often a landing area on object storage (s3://, abfs://, memory://) "
         "is listed for new files.",
     )
-    batch_max_files: int = Field(100, description="Most files handled by one ingest run.")
+    batch_max_files: int = Field(200, description="Most files handled by one ingest run.")
     batch_quiet_seconds: float = Field(
         0.5,
         description="Files arriving within this long of each other are gathered into one run.",
