@@ -37,6 +37,17 @@ from domain.reference import BOARDS
 from samples.board_returns import realistic_board_return, write_board_return
 
 ROOT = Path(__file__).resolve().parents[1]
+ABOUT = """\
+Latency: from the close of a file's copy into the landing area to its row in
+`submissions`, one drop at a time, after one untimed warm-up drop (a running service has
+already paid its one-off costs). Embedded: `pimh watch` with no Prefect server. Through a
+server: `prefect server start`, `pimh deploy`, one `pimh worker` (in-process runs, polling
+every second) and `pimh watch`, which hands each batch to the ingest deployment; each
+completed load also triggers the quality check, on its own queue. Storm: 500 files dropped
+within 10 s, timed from the first drop until all 500 are recorded; flow runs are ingest
+runs. Targets (issue 11): p50 <= 2 s embedded, <= 3 s through a server; storm < 30 s.
+Default settings throughout: `python -m benchmarks.service` to repeat.
+"""
 PIMH = [sys.executable, "-m", "pimh"]
 
 
@@ -274,7 +285,8 @@ def main() -> None:
         (ROOT / "benchmarks" / "SERVICE_RESULTS.md").write_text(
             "# Service benchmark (latest full run)\n\n"
             + "\n".join(f"- {line}" for line in lines if line)
-            + "\n"
+            + "\n\n"
+            + ABOUT
         )
 
 
