@@ -52,7 +52,8 @@ def _table(
         for i, v in enumerate(frame.iloc[:, 0])
         if str(v).strip().lower().replace("_", " ").startswith(first)
     )
-    body = frame.iloc[header_at + 1 :]
+    # Columns past the ones it knows (the optional Explanation column) are left out.
+    body = frame.iloc[header_at + 1 :, : len(columns)]
     body.columns = columns[: body.shape[1]]
     return body[body.iloc[:, 0].astype(str).str.lower() != "total"]
 
