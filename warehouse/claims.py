@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Connection, Engine, and_, delete, select, tuple_, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -195,14 +195,28 @@ def _settle_part(  # noqa: PLR0917 - one batch of one claiming transaction
         claims.claimed.update(stale)
 
 
-def settle_claims(connection: Connection, recorded: Mapping[str, int], token: str) -> set[str]:
+def settle_claims(connection: Connection, recorded: Mapping[str, int], token: str) -> None:
     """Mark claims held by `token` as recorded with their submission, inside the caller's
-    transaction; returns the keys it held (a key missing was lost to another run, and its
-    submission must not be written)."""
-    return _settle(connection, recorded, token)
+    transaction, which has already checked and locked them (`held_claims`): one statement
+    for the whole chunk."""
+    if recorded:
+        connection.execute(
+            update(file_claim)
+            .where(
+                file_claim.c.claim_key == bindparam("settled_key"),
+                file_claim.c.claim_token == token,
+                file_claim.c.submission_id.is_(None),
+            )
+            .values(submission_id=bindparam("settled_submission")),
+            [
+                {"settled_key": key, "settled_submission": submission_id}
+                for key, submission_id in recorded.items()
+            ],
+        )
 
 
 def _settle(connection: Connection, recorded: Mapping[str, int], token: str) -> set[str]:
+    """`settle_claims` for claims not locked beforehand: which of them were still held."""
     settled: set[str] = set()
     for key, submission_id in recorded.items():
         result = connection.execute(
