@@ -5,7 +5,8 @@ Great Expectations."""
 
 from __future__ import annotations
 
-import shutil
+import contextlib
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -59,7 +60,13 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def warehouse(demo_warehouse: Path, tmp_path: Path) -> str:
     copy = tmp_path / "warehouse.db"
-    shutil.copyfile(demo_warehouse, copy)
+    # SQLite's own backup, not a file copy: the last commits may still be in the
+    # write-ahead log beside the file, which a copy of the file alone would leave behind.
+    with (
+        contextlib.closing(sqlite3.connect(demo_warehouse)) as source,
+        contextlib.closing(sqlite3.connect(copy)) as target,
+    ):
+        source.backup(target)
     return f"sqlite:///{copy}"
 
 
