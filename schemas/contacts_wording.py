@@ -6,8 +6,7 @@ so the list can be put right without asking anyone what a message means.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, Final
+from typing import Final
 
 import polars as pl
 
@@ -15,47 +14,36 @@ from domain.contacts import CONTACTS_HEADER, ROLES
 from domain.register import FIRST_RECORD_LINE
 from domain.text import shown
 from schemas.boards import board_meant
+from schemas.csv_wording import Row, Wording, at, too_many_values
+from schemas.csv_wording import problem_sentences as csv_problem_sentences
 
-Row = Mapping[str, Any]
-Wording = Callable[[Row, str], list[str]]
-
-
-def _at(row: Row, file: str) -> str:
-    return f"{file} line {row['source_line']}"
-
-
-def _fields(row: Row, file: str) -> list[str]:
-    return [
-        f"{_at(row, file)}: {row['field_count']} values where the header has "
-        f"{row['header_width']} columns (found '{shown(row['raw_line'])}'); a name "
-        "containing a comma must be in double quotes."
-    ]
+_fields: Final = too_many_values("a name")
 
 
 def _reporter_code(row: Row, file: str) -> list[str]:
     text = row["reporter_text"]
     if text is None or not text.strip():
         return [
-            f"{_at(row, file)}: reporter_code is empty; expected a board code such as "
+            f"{at(row, file)}: reporter_code is empty; expected a board code such as "
             "S08000024 or a charity number such as SC012345."
         ]
     found = f"'{shown(text)}' is not a board code or name, nor a charity number"
     code = board_meant(text)
     if code is not None:
-        return [f"{_at(row, file)}: {found}; did you mean {code}?"]
-    return [f"{_at(row, file)}: {found} (SC followed by six digits)."]
+        return [f"{at(row, file)}: {found}; did you mean {code}?"]
+    return [f"{at(row, file)}: {found} (SC followed by six digits)."]
 
 
 def _reporter_known(row: Row, file: str) -> list[str]:
     return [
-        f"{_at(row, file)}: charity number '{shown(row['reporter_text'])}' is not on the "
+        f"{at(row, file)}: charity number '{shown(row['reporter_text'])}' is not on the "
         "register of funded organisations; load the register first (pimh register load), "
         "or correct the number."
     ]
 
 
 def _name(row: Row, file: str) -> list[str]:
-    return [f"{_at(row, file)}: name is empty; expected the contact's name."]
+    return [f"{at(row, file)}: name is empty; expected the contact's name."]
 
 
 def _why_not_address(text: str) -> str:
@@ -73,16 +61,16 @@ def _why_not_address(text: str) -> str:
 def _email(row: Row, file: str) -> list[str]:
     text = row["email_text"]
     if text is None or not text.strip():
-        return [f"{_at(row, file)}: email is empty; expected an address such as a.b@nhs.scot."]
+        return [f"{at(row, file)}: email is empty; expected an address such as a.b@nhs.scot."]
     return [
-        f"{_at(row, file)}: '{shown(text.strip())}' is not an email address "
+        f"{at(row, file)}: '{shown(text.strip())}' is not an email address "
         f"({_why_not_address(text.strip())}); expected an address such as a.b@nhs.scot."
     ]
 
 
 def _duplicate(row: Row, file: str) -> list[str]:
     return [
-        f"{_at(row, file)}: '{shown(row['email_text'].strip())}' is already a contact of "
+        f"{at(row, file)}: '{shown(row['email_text'].strip())}' is already a contact of "
         f"{row['reporter_code']} on line {row['first_line']}; list each address once per "
         "reporter."
     ]
@@ -90,7 +78,7 @@ def _duplicate(row: Row, file: str) -> list[str]:
 
 def _role(row: Row, file: str) -> list[str]:
     return [
-        f"{_at(row, file)}: '{shown(row['role_text'].strip())}' is not a role; expected "
+        f"{at(row, file)}: '{shown(row['role_text'].strip())}' is not a role; expected "
         f"{' or '.join(ROLES)} (or empty, meaning lead)."
     ]
 
@@ -115,17 +103,5 @@ def no_contact(file: str) -> str:
 
 
 def problem_sentences(failed: pl.DataFrame, file: str) -> list[str]:
-    """Every failed check as a sentence, line by line; a line with too many values is
-    reported on its own, since its later values sit under the wrong columns."""
-    order = {check: i for i, check in enumerate(WORDING)}
-    by_line: dict[int, list[tuple[int, list[str]]]] = {}
-    for row in failed.iter_rows(named=True):
-        check = row["check"]
-        by_line.setdefault(row["source_line"], []).append((order[check], WORDING[check](row, file)))
-    problems: list[str] = []
-    for line in sorted(by_line):
-        found = sorted(by_line[line])
-        if found[0][0] == order["fields_fit_header"]:
-            found = found[:1]
-        problems.extend(message for _, messages in found for message in messages)
-    return problems
+    """Every failed check as a sentence, line by line (see `schemas.csv_wording`)."""
+    return csv_problem_sentences(failed, file, WORDING)

@@ -6,8 +6,7 @@ so the register can be put right without asking anyone what a message means.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, Final
+from typing import Final
 
 import polars as pl
 
@@ -15,45 +14,34 @@ from domain.reference import BOARDS
 from domain.register import AWARD_MAX_GBP, FIRST_RECORD_LINE
 from domain.text import shown
 from schemas.boards import board_meant
+from schemas.csv_wording import Row, Wording, at, too_many_values
+from schemas.csv_wording import problem_sentences as csv_problem_sentences
 
-Row = Mapping[str, Any]
-Wording = Callable[[Row, str], list[str]]
-
-
-def _at(row: Row, file: str) -> str:
-    return f"{file} line {row['source_line']}"
-
-
-def _fields(row: Row, file: str) -> list[str]:
-    return [
-        f"{_at(row, file)}: {row['field_count']} values where the header has "
-        f"{row['header_width']} columns (found '{shown(row['raw_line'])}'); a name or amount "
-        "containing a comma must be in double quotes."
-    ]
+_fields: Final = too_many_values("a name or amount")
 
 
 def _charity_number(row: Row, file: str) -> list[str]:
     text = row["charity_number_text"]
     if text is None or not text.strip():
         return [
-            f"{_at(row, file)}: charity_number is empty; expected a Scottish charity "
+            f"{at(row, file)}: charity_number is empty; expected a Scottish charity "
             "number (SC followed by six digits)."
         ]
     return [
-        f"{_at(row, file)}: '{shown(text)}' is not a Scottish charity number (SC followed by "
+        f"{at(row, file)}: '{shown(text)}' is not a Scottish charity number (SC followed by "
         "six digits)."
     ]
 
 
 def _duplicate(row: Row, file: str) -> list[str]:
     return [
-        f"{_at(row, file)}: charity number '{shown(row['charity_number_text'])}' is already on "
+        f"{at(row, file)}: charity number '{shown(row['charity_number_text'])}' is already on "
         f"line {row['first_line']}; each organisation is listed once."
     ]
 
 
 def _name(row: Row, file: str) -> list[str]:
-    return [f"{_at(row, file)}: name is empty; expected the organisation's name."]
+    return [f"{at(row, file)}: name is empty; expected the organisation's name."]
 
 
 def _fund(row: Row, file: str) -> list[str]:
@@ -61,36 +49,36 @@ def _fund(row: Row, file: str) -> list[str]:
     found = (
         "fund is empty" if text is None or not text.strip() else f"'{shown(text)}' is not a fund"
     )
-    return [f"{_at(row, file)}: {found}; expected MAIN or SMALL (Main Grants or Small Grants)."]
+    return [f"{at(row, file)}: {found}; expected MAIN or SMALL (Main Grants or Small Grants)."]
 
 
 def _award_number(row: Row, file: str) -> list[str]:
     text = row["award_gbp_text"]
     if text is None or not text.strip():
-        return [f"{_at(row, file)}: award_gbp is empty; expected the award in pounds, e.g. 25000."]
+        return [f"{at(row, file)}: award_gbp is empty; expected the award in pounds, e.g. 25000."]
     return [
-        f"{_at(row, file)}: '{shown(text)}' is not an amount in pounds; expected a number such as "
+        f"{at(row, file)}: '{shown(text)}' is not an amount in pounds; expected a number such as "
         "25000 or £25,000."
     ]
 
 
 def _award_negative(row: Row, file: str) -> list[str]:
     return [
-        f"{_at(row, file)}: '{shown(row['award_gbp_text'])}' is a negative award; expected an "
+        f"{at(row, file)}: '{shown(row['award_gbp_text'])}' is a negative award; expected an "
         "amount of £0 or more."
     ]
 
 
 def _award_too_large(row: Row, file: str) -> list[str]:
     return [
-        f"{_at(row, file)}: '{shown(row['award_gbp_text'])}' is more than the warehouse can hold "
+        f"{at(row, file)}: '{shown(row['award_gbp_text'])}' is more than the warehouse can hold "
         f"(£{AWARD_MAX_GBP:,.2f}); check the amount."
     ]
 
 
 def _boards_given(row: Row, file: str) -> list[str]:
     return [
-        f"{_at(row, file)}: board_areas is empty; expected at least one NHS board code, "
+        f"{at(row, file)}: board_areas is empty; expected at least one NHS board code, "
         "e.g. S08000024 (several separated by ';')."
     ]
 
@@ -106,7 +94,7 @@ def _unknown_board(piece: str) -> str:
 
 
 def _boards_known(row: Row, file: str) -> list[str]:
-    return [f"{_at(row, file)}: {_unknown_board(p)}" for p in row["unknown_boards"]]
+    return [f"{at(row, file)}: {_unknown_board(p)}" for p in row["unknown_boards"]]
 
 
 # Each check of `schemas.register.RegisterModel`, in the order a line's problems are listed.
@@ -132,18 +120,5 @@ def no_organisation(file: str) -> str:
 
 
 def problem_sentences(failed: pl.DataFrame, file: str) -> list[str]:
-    """Every failed check (a row per line and check, the check named in `check`) as a
-    sentence, line by line; a line with too many values is reported on its own, since its
-    later values sit under the wrong columns."""
-    order = {check: i for i, check in enumerate(WORDING)}
-    by_line: dict[int, list[tuple[int, list[str]]]] = {}
-    for row in failed.iter_rows(named=True):
-        check = row["check"]
-        by_line.setdefault(row["source_line"], []).append((order[check], WORDING[check](row, file)))
-    problems: list[str] = []
-    for line in sorted(by_line):
-        found = sorted(by_line[line])
-        if found[0][0] == order["fields_fit_header"]:
-            found = found[:1]
-        problems.extend(message for _, messages in found for message in messages)
-    return problems
+    """Every failed check as a sentence, line by line (see `schemas.csv_wording`)."""
+    return csv_problem_sentences(failed, file, WORDING)
