@@ -28,6 +28,7 @@ from sqlalchemy import create_engine, text
 from benchmarks.generate import generate, register_path
 
 ROOT = Path(__file__).resolve().parents[1]
+DATA_VERSION = 2
 POSTGRES_ADMIN = os.environ.get(
     "PIMH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -57,8 +58,12 @@ def files_in(landing: Path) -> list[Path]:
 
 
 def landing_for(out: Path, quarters: int) -> Path:
-    """Generated once and kept: boards' and charities' returns, and the register beside."""
-    landing = out / f"returns-{quarters}q"
+    """Generated once and kept: boards' and charities' returns, and the register beside.
+
+    The folder is named for the generator's version too, so that a changed generator
+    (v2: a board's levels steady from quarter to quarter) is never measured on old files.
+    """
+    landing = out / f"returns-{quarters}q-v{DATA_VERSION}"
     if not landing.exists() or not register_path(landing).exists():
         shutil.rmtree(landing, ignore_errors=True)
         generate(landing, quarters)

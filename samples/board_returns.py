@@ -272,7 +272,11 @@ def realistic_board_return(
 ) -> BoardReturnContent:
     """A plausible return with no errors or warnings, sized to the board.
 
-    `services` defaults to the services the board runs (`services_run`).
+    `services` defaults to the services the board runs (`services_run`). A board's levels
+    (its staff groups and their funded posts, its referrals, its allocation for the year)
+    are the board's own, the same whatever `rng`; `rng` draws only the quarter's variation
+    on them, small enough that consecutive quarters raise no plausibility warning (WTE
+    within 50%, counts within a factor of 2, allocation unchanged within the year).
     """
     if board_code not in BOARDS:
         raise ValueError(f"{board_code!r} is not a territorial board code")
@@ -290,12 +294,17 @@ def realistic_board_return(
     days = (end - start).days + 1
     for service in services if services is not None else services_run(board_code):
         groups = _STAFF_GROUPS_BY_SERVICE[service]
-        chosen = set(rng.sample(groups, k=rng.randint(min(2, len(groups)), len(groups))))
+        level = _level(board_code, service)
+        chosen = set(level.sample(groups, k=level.randint(min(2, len(groups)), len(groups))))
         for group in (g for g in groups if g in chosen):
-            content.staffing.append(_staffing_row(service, group, size, rng))
-        content.activity.append(_activity_row(service, size, days, rng))
+            funded = _funded_level(board_code, service, group, size)
+            content.staffing.append(_staffing_row(service, group, funded, rng))
+        usual = _REFERRALS_PER_QUARTER.get(service, 0) * size * level.uniform(0.7, 1.3)
+        referrals = max(8.0, usual)
+        content.activity.append(_activity_row(service, referrals, days, rng))
+        for_year = _level(board_code, service, financial_year)
         allocation = float(
-            round(_ANNUAL_ALLOCATION[service] * (0.05 + size) * rng.uniform(0.9, 1.1), -3)
+            round(_ANNUAL_ALLOCATION[service] * (0.05 + size) * for_year.uniform(0.9, 1.1), -3)
         )
         spend = round(allocation / 4 * rng.uniform(0.8, 1.05), 2)
         content.finance.append(
@@ -304,37 +313,50 @@ def realistic_board_return(
     return content
 
 
-def _staffing_row(service: str, group: str, size: float, rng: random.Random) -> Row:
-    """Funded and in-post WTE with two decimals; vacant is consistent or left to derive."""
+def _level(*parts: str) -> random.Random:
+    """The random source of what stays the same from quarter to quarter (a board's staff
+    groups, its funded posts, its referrals, a year's allocation): seeded by what it is for."""
+    return random.Random(":".join(parts))  # noqa: S311 - sample figures, not secrets
+
+
+def _funded_level(board_code: str, service: str, group: str, size: float) -> float:
+    """The funded WTE a board's staff group has, before a quarter's variation."""
     ward = (
         3.0 if service == "MBU" and group in {"Mental Health Nursing", "Nursery Nursing"} else 1.0
     )
-    funded = round((rng.uniform(0.2, 1.0) + rng.uniform(0.5, 1.5) * 5 * size) * ward, 2)
+    level = _level(board_code, service, group)
+    return (level.uniform(0.2, 1.0) + level.uniform(0.5, 1.5) * 5 * size) * ward
+
+
+def _staffing_row(service: str, group: str, funded_level: float, rng: random.Random) -> Row:
+    """Funded and in-post WTE with two decimals; vacant is consistent or left to derive."""
+    funded = round(funded_level * rng.uniform(0.9, 1.1), 2)
     in_post = funded if rng.random() < 0.6 else round(funded * rng.uniform(0.5, 0.95), 2)
     vacant = None if rng.random() < 0.25 else round(max(0.0, funded - in_post), 2)
     return [service, group, funded, in_post, vacant]
 
 
-def _activity_row(service: str, size: float, days: int, rng: random.Random) -> Row:
-    """Counts that keep accepted <= received and occupied <= available bed days."""
+def _activity_row(service: str, referrals: float, days: int, rng: random.Random) -> Row:
+    """Counts that keep accepted <= received and occupied <= available bed days, within
+    a factor of 2 of any other quarter's drawn from the same `referrals` level."""
     if service == "MBU":
-        received = rng.randint(20, 40)
-        accepted = round(received * rng.uniform(0.6, 0.85))
+        received = rng.randint(25, 35)
+        accepted = round(received * rng.uniform(0.7, 0.85))
         admissions = round(accepted * rng.uniform(0.8, 1.0))
         discharges = max(0, admissions + rng.randint(-3, 3))
         available = _MBU_BEDS * days
         occupied = round(available * rng.uniform(0.55, 0.9))
-        caseload = round(_MBU_BEDS * rng.uniform(0.5, 1.0))
+        caseload = round(_MBU_BEDS * rng.uniform(0.6, 1.0))
         return [service, received, accepted, accepted, caseload, discharges, 0,
                 admissions, occupied, available]  # fmt: skip
-    received = max(3, round(_REFERRALS_PER_QUARTER[service] * size * rng.uniform(0.7, 1.3)))
-    accepted = round(received * rng.uniform(0.6, 0.95))
+    received = round(referrals * rng.uniform(0.85, 1.15))
+    accepted = round(received * rng.uniform(0.75, 0.9))
     return [
         service,
         received,
         accepted,
         round(accepted * rng.uniform(0.7, 1.0)),
-        round(accepted * rng.uniform(1.5, 3.0)),
+        round(accepted * rng.uniform(2.0, 2.4)),
         round(accepted * rng.uniform(0.5, 1.0)),
         round(accepted * rng.uniform(0.0, 0.1)),
         None,

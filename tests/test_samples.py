@@ -9,12 +9,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from domain.layouts import BQR
 from domain.reference import BOARDS, MBU_HOST_BOARDS, STAFF_GROUPS
 from samples import (
     BoardReturnContent,
@@ -26,6 +28,7 @@ from samples import (
     total_row,
     write_board_return,
 )
+from transforms.plausibility import CURRENT_EXTRA, FIGURE_SCHEMA, plausibility_warnings
 
 LOTHIAN, GGC, TAYSIDE, GRAMPIAN, HIGHLAND = (
     "S08000024", "S08000031", "S08000030", "S08000020", "S08000022",
@@ -308,3 +311,45 @@ def test_total_row_sums_the_figures_given_and_reads_text_numbers() -> None:
     assert total_row("Staffing", content.staffing) == ["Total", None, 5.75, 4.5, 0.0, None]
     content.finance.append(["IMH", "£99.50", None, 10])
     assert total_row("Finance", content.finance) == ["Total", 1300.0, 300.0, 1260.0, None]
+
+
+def _figures(content: BoardReturnContent) -> list[tuple[object, ...]]:
+    """The return's figures, long, as the plausibility rules compare them."""
+    period = ("BQR", content.board_code, content.financial_year, content.quarter)
+    sheets = {"Staffing": content.staffing, "Activity": content.activity}
+    found: list[tuple[object, ...]] = []
+    for layout in (s for s in BQR.sheets if s.name in sheets | {"Finance": None}):
+        measures = {c.key for c in layout.measures}
+        for row in sheets.get(layout.name, content.finance):
+            subject = f"{row[0]} ({row[1]})" if layout.name == "Staffing" else row[0]
+            found += [
+                (*period, layout.name, subject, column.key, float(value))
+                for column, value in zip(layout.columns, row, strict=False)
+                if column.key in measures and value is not None
+            ]
+    return found
+
+
+@settings(max_examples=20, deadline=None)
+@given(board_code=st.sampled_from(sorted(BOARDS)), seed=st.integers(0, 2**32))
+def test_consecutive_realistic_quarters_raise_no_plausibility_warning(
+    board_code: str, seed: int
+) -> None:
+    """A board's returns quarter after quarter keep its levels, as a real board's do: the
+    benchmark's backfill carries only the warnings it plants, not one for every quarter."""
+    rng = random.Random(seed)
+    quarters = [(year, q) for year in ("2022-23", "2023-24") for q in ("Q1", "Q2", "Q3", "Q4")]
+    returns = [realistic_board_return(board_code, y, q, rng) for y, q in quarters]
+    previous = pl.DataFrame(
+        [f for content in returns[:-1] for f in _figures(content)],
+        schema=FIGURE_SCHEMA,
+        orient="row",
+    )
+    current = pl.DataFrame(
+        [(*f, 0, "A1", None, False) for content in returns[1:] for f in _figures(content)],
+        schema={**FIGURE_SCHEMA, **CURRENT_EXTRA},
+        orient="row",
+    )
+
+    assert current.height > 0
+    assert plausibility_warnings(current, previous)["message"].to_list() == []
