@@ -17,6 +17,7 @@ from connectors.isolation import warm_reader_pool
 from domain.records import ReceivedFile
 from domain.register import empty_register
 from flows.email_tasks import send_reporter_emails
+from flows.long_lived import freeze_long_lived_objects
 from flows.progress import report
 from flows.report_tasks import (
     finish_owed_copies,
@@ -91,6 +92,7 @@ def ingest_returns(locations: list[str], settled: bool = False) -> IngestResult:
     its UI. Each file is claimed in the warehouse first, so that any number of runs at
     once record and load it once; a run that fails gives its unrecorded claims back.
     """
+    freeze_long_lived_objects()
     settings = current_settings()
     workers = settings.reader_processes
     warm_reader_pool(workers, settings.reader_memory_mb)
@@ -155,7 +157,7 @@ def _ingest_claimed(
     finish_owed_copies(url, workers)
     # A mail server down (after the task's retries) fails this step only: the emails wait.
     send_reporter_emails(url, return_state=True)
-    publish_trackers(data(records), url)
+    publish_trackers(data(records), url, settings.trackers_per_run)
     return publish_summary(
         data(records),
         data([*sorted_files.already_processed, *recorded]),
