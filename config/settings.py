@@ -81,6 +81,13 @@ class Settings(BaseSettings):
         "allocation (or grant).",
     )
     # --- the service: watching the landing area and running on Prefect --------------------
+    trackers_per_run: int = Field(
+        4,
+        ge=0,
+        description="A run publishes the tracker artifact of at most this many new quarters, "
+        "its latest (a backfill touches dozens); a quarter whose tracker artifact exists is "
+        "always brought up to date.",
+    )
     close_quiet_seconds: float = Field(
         0.25,
         description="A local file is taken this long after it was last closed after writing "

@@ -13,6 +13,7 @@ from uuid import UUID
 from prefect import get_client, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCollectionFilterKey
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run as runtime_flow_run
 
@@ -30,15 +31,18 @@ from intake.outcome import needing_feedback
 from intake.summary import (
     FileSummary,
     feedback_root_for,
+    quarters_touched,
     run_name,
     run_tags,
     summarise,
+    tracker_key,
     tracker_markdown,
+    trackers_to_publish,
 )
 from warehouse.engine import cached_warehouse
 from warehouse.load import LoadResult
 from warehouse.owed_feedback import OwedCopy, owed_copies, record_copies
-from warehouse.tracker import QuarterNotBegunError, check_quarter_begun, tracker
+from warehouse.tracker import begun_quarters, trackers
 
 # Annotating one return's copy takes tens of milliseconds; past this it is abandoned.
 ANNOTATE_SECONDS = 60.0
@@ -212,38 +216,50 @@ def name_this_run(records: Sequence[SubmissionRecord]) -> str:
     returns are read (the UI lists runs by name; a deployment's run starts generically)."""
     name = run_name(records)
     run_id = runtime_flow_run.get_id()
-    if run_id is not None:
+    if run_id is not None:  # the tags it started with (its deployment's) are kept
+        tags = sorted({*runtime_flow_run.tags, *run_tags(records)})
         with get_client(sync_client=True) as client:
-            current = client.read_flow_run(UUID(run_id))
-            client.update_flow_run(
-                UUID(run_id), name=name, tags=sorted({*current.tags, *run_tags(records)})
-            )
+            client.update_flow_run(UUID(run_id), name=name, tags=tags)
     return name
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)
-def publish_trackers(records: Sequence[SubmissionRecord], warehouse_url: str) -> list[str]:
-    """The tracker of every quarter the run touched, as a Markdown artifact of its own
-    (`tracker-2022-23-q1`): who has sent, who is late or missing, one click away."""
-    periods = sorted(
-        {(r.financial_year, r.quarter) for r in records if r.financial_year and r.quarter}
-    )
-    keys = []
+def publish_trackers(
+    records: Sequence[SubmissionRecord], warehouse_url: str, most_new: int
+) -> list[str]:
+    """The tracker of the quarters the run touched, each as a Markdown artifact of its own
+    (`tracker-2022-23-q1`): who has sent, who is late or missing, one click away.
+
+    Every quarter whose tracker is in the UI already is brought up to date; of the others,
+    the latest `most_new` are published (`trackers_to_publish`). A quarter that has not
+    begun has no tracker.
+    """
     with cached_warehouse(warehouse_url).connect() as connection:
-        for year, quarter in periods:
-            period = Period.exact(str(year), str(quarter))
-            try:
-                check_quarter_begun(connection, period)
-            except QuarterNotBegunError:
-                continue  # nothing is expected yet: no tracker to show
-            key = f"tracker-{period.financial_year}-{period.quarter.lower()}"
-            create_markdown_artifact(
-                key=key,
-                markdown=tracker_markdown(str(period), tracker(connection, period)),
-                description=f"The submission tracker for {period}, as of this run.",
-            )
-            keys.append(key)
-    return keys
+        touched = begun_quarters(connection, quarters_touched(records))
+        chosen = trackers_to_publish(touched, _published_trackers(touched), most_new)
+        progress = trackers(connection, chosen)
+    for period in chosen:
+        create_markdown_artifact(
+            key=tracker_key(period),
+            markdown=tracker_markdown(str(period), progress[period]),
+            description=f"The submission tracker for {period}, as of this run.",
+        )
+    return [tracker_key(period) for period in chosen]
+
+
+def _published_trackers(quarters: Sequence[Period]) -> list[Period]:
+    """Those of `quarters` with a tracker artifact in Prefect, asked in one call."""
+    if not quarters:
+        return []
+    by_key = {tracker_key(period): period for period in quarters}
+    with get_client(sync_client=True) as client:
+        found = client.read_latest_artifacts(
+            artifact_filter=ArtifactCollectionFilter(
+                key=ArtifactCollectionFilterKey(any_=list(by_key))
+            ),
+            limit=len(by_key),
+        )
+    return [by_key[a.key] for a in found if a.key in by_key]
 
 
 @task(cache_policy=NO_CACHE)

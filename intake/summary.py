@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from domain.periods import Period
 from domain.records import ReceivedFile, SubmissionRecord
 
 
@@ -123,6 +124,30 @@ def summarise(
         for item in taken_elsewhere
     ]
     return rows
+
+
+def tracker_key(period: Period) -> str:
+    """The key of a quarter's tracker artifact: `tracker-2022-23-q1`."""
+    return f"tracker-{period.financial_year}-{period.quarter.lower()}"
+
+
+def quarters_touched(records: Sequence[SubmissionRecord]) -> list[Period]:
+    """The quarters the records are for, oldest first."""
+    found = {(r.financial_year, r.quarter) for r in records if r.financial_year and r.quarter}
+    return [Period.exact(str(year), str(quarter)) for year, quarter in sorted(found)]
+
+
+def trackers_to_publish(
+    touched: Sequence[Period], published: Sequence[Period], limit: int
+) -> list[Period]:
+    """The quarters whose tracker a run publishes, oldest first: every one touched that
+    already has a tracker artifact (so none is left out of date), and the latest `limit`
+    of the rest. A run of one board's return touches one quarter; a backfill of ten years
+    touches forty, and forty artifacts would cost it more than its loading does."""
+    already = set(published)
+    new = [p for p in touched if p not in already]
+    chosen = already.intersection(touched) | set(new[max(0, len(new) - limit) :] if limit else [])
+    return [p for p in touched if p in chosen]
 
 
 def tracker_markdown(period: str, tracker: pl.DataFrame) -> str:

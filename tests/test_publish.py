@@ -20,6 +20,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 from sqlalchemy import Engine, insert
 
 from domain.layouts import BQR_ACTIVITY, PEOPLE_COLUMNS
@@ -45,7 +46,7 @@ from warehouse.tables import (
     register_version,
     submission,
 )
-from warehouse.tracker import tracker
+from warehouse.tracker import begun_quarters, tracker, trackers
 
 LOTHIAN, FIFE, GGC, BORDERS = "S08000024", "S08000029", "S08000031", "S08000016"
 FORMULA_ORG, SMALL_ORG, SILENT_ORG, REJECTED_ORG = "SC000001", "SC000002", "SC000003", "SC000004"
@@ -392,6 +393,29 @@ def table(publication: Publication, name: str) -> pl.DataFrame:
 
 
 # --- the tracker --------------------------------------------------------------------------------
+
+
+def test_trackers_read_at_once_are_each_quarters_tracker(standard_url: str) -> None:
+    """A run's trackers come in one query: the same frames as one query per quarter, and
+    only for quarters that have begun."""
+    asked = [Period("2021-22", "Q4"), Q1, Period("2022-23", "Q2"), Period("2040-41", "Q1")]
+    engine = open_warehouse(standard_url)
+    try:
+        with engine.connect() as connection:
+            begun = begun_quarters(connection, asked)
+            at_once = trackers(connection, begun)
+            one_by_one = {period: tracker(connection, period) for period in begun}
+            nothing = trackers(connection, [])
+    finally:
+        engine.dispose()
+
+    assert begun == asked[:3]
+    assert list(at_once) == begun
+    for period in begun:
+        assert_frame_equal(at_once[period], one_by_one[period])
+    assert set(at_once[Q1]["status"]) == {"accepted", "late", "rejected", "missing"}
+    assert set(at_once[Period("2022-23", "Q2")]["status"]) == {"missing"}
+    assert nothing == {}
 
 
 def test_the_tracker_tells_accepted_late_rejected_and_missing(standard_url: str) -> None:

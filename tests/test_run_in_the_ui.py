@@ -76,3 +76,44 @@ def test_the_run_shows_its_returns_and_quarter_and_no_secret(
     assert isinstance(tracker, StoredArtifact)
     assert "| S08000029 | Fife | late |" in str(tracker.data)  # received today: after the due date
     assert "13 missing" in str(tracker.data)
+
+
+def _trackers_published(run_id: object) -> dict[str, str]:
+    """The tracker artifacts a flow run published, by key, with their Markdown."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
+        )
+    return {a.key: str(a.data) for a in found if a.key and a.key.startswith("tracker-")}
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_backfill_publishes_its_latest_trackers_and_keeps_every_shown_one_up_to_date(
+    landing: Path, settings: Settings
+) -> None:
+    """Three quarters at once with room for two new trackers: the latest two. A later run
+    with room for none still brings the two shown up to date, and adds no other."""
+    for quarter in ("Q2", "Q3", "Q4"):
+        write(landing / FIFE / f"fife {quarter}.xlsx", valid_return(FIFE, "2023-24", quarter))
+    with using_settings(settings.model_copy(update={"trackers_per_run": 2})):
+        first = ingest_returns([str(landing)], return_state=True)
+
+    published = _trackers_published(first.state_details.flow_run_id)
+    assert sorted(published) == ["tracker-2023-24-q3", "tracker-2023-24-q4"]
+    assert "| S08000029 | Fife | late |" in published["tracker-2023-24-q4"]
+    assert "| S08000024 | Lothian | missing |" in published["tracker-2023-24-q4"]
+
+    for quarter in ("Q2", "Q3", "Q4"):
+        write(
+            landing / LOTHIAN / f"lothian {quarter}.xlsx",
+            valid_return(LOTHIAN, "2023-24", quarter),
+        )
+    with using_settings(settings.model_copy(update={"trackers_per_run": 0})):
+        second = ingest_returns([str(landing)], return_state=True)
+
+    published = _trackers_published(second.state_details.flow_run_id)
+    assert sorted(published) == ["tracker-2023-24-q3", "tracker-2023-24-q4"]
+    assert "| S08000024 | Lothian | late |" in published["tracker-2023-24-q3"]
