@@ -236,7 +236,9 @@ def publish_trackers(
     """
     with cached_warehouse(warehouse_url).connect() as connection:
         touched = begun_quarters(connection, quarters_touched(records))
-        chosen = trackers_to_publish(touched, _published_trackers(touched), most_new)
+        # Within the limit every quarter is published: no need to ask which are shown.
+        shown = _published_trackers(touched) if len(touched) > most_new else []
+        chosen = trackers_to_publish(touched, shown, most_new)
         progress = trackers(connection, chosen)
     for period in chosen:
         create_markdown_artifact(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.generate import generate, periods, register_path
-from benchmarks.run import cost_model
+from benchmarks.run import cost_model, median_of
 from domain.reference import BOARDS
 from intake.register import read_register
 
@@ -42,3 +42,12 @@ def test_the_cost_model_recovers_a_fixed_cost_and_a_rate() -> None:
     assert fixed == pytest.approx(1.5)
     assert 1 / per_return == pytest.approx(400)
     assert worst == pytest.approx(0, abs=1e-9)
+
+
+def test_steady_state_is_the_median_of_its_runs_with_their_spread() -> None:
+    timings = iter([4.0, 2.0, 3.0])
+
+    n, seconds, spread = median_of(3, lambda: (1920, next(timings)))
+
+    assert (n, seconds) == (1920, 3.0)
+    assert spread == " (median of 3 runs: 2.00..4.00 s)"

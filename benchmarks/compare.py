@@ -1,0 +1,119 @@
+"""Steady-state backfill throughput of this tree against an earlier revision, on one
+machine at one time.
+
+    .venv/bin/python -m benchmarks.compare --baseline f59731a      # 40 quarters
+    .venv/bin/python -m benchmarks.compare --baseline f59731a --quarters 160 --runs 2
+
+A figure in RESULTS.md was taken on another day: on these shared 2-core machines the
+same code measures a quarter faster or slower from one hour to the next, so "no worse than
+before" is judged here instead. The baseline is checked out in a temporary git worktree;
+both trees ingest the same files (this tree's generator), in alternating rounds, each run
+in a fresh process with a fresh Prefect database, after one untimed run. Prints each
+side's median and spread, and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmarks.run import ROOT, landing_for
+
+# Run in each tree's own interpreter path: uses only what both trees' benchmarks/run.py
+# have (steady_state), so an old revision needs nothing of this one.
+_DRIVER = """
+import json, os, sys, time, uuid
+from pathlib import Path
+tree, landing, runs, work = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
+sys.path.insert(0, tree)
+from pimh.prefect_env import apply_defaults
+apply_defaults()
+from benchmarks.run import steady_state
+
+def once():
+    place = work / uuid.uuid4().hex[:8]
+    place.mkdir(parents=True)
+    os.sync()
+    time.sleep(1)
+    return steady_state(landing, f"sqlite:///{place / 'warehouse.db'}", place)[1]
+
+if __name__ == "__main__":
+    once()  # untimed: Prefect up, every process warm
+    print(json.dumps([once() for _ in range(runs)]))
+"""
+
+
+def _side(tree: Path, landing: Path, runs: int, work: Path) -> list[float]:
+    work.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(tree),
+        "PREFECT_HOME": tempfile.mkdtemp(prefix="prefect-", dir=work),
+    }
+    driver = work / "driver.py"
+    driver.write_text(_DRIVER)
+    done = subprocess.run(
+        [sys.executable, str(driver), str(tree), str(landing), str(runs), str(work / "runs")],
+        env=env,
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise SystemExit(f"{tree}: the steady-state run failed:\n{done.stderr[-3000:]}")
+    return [float(s) for s in json.loads(done.stdout.strip().splitlines()[-1])]
+
+
+def _line(name: str, count: int, timings: list[float]) -> str:
+    median = statistics.median(timings)
+    return (
+        f"{name}: median {median:.2f} s = {count / median:.0f} returns/s over {len(timings)} "
+        f"runs ({min(timings):.2f}..{max(timings):.2f} s)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--baseline", required=True, help="a git revision, e.g. f59731a")
+    parser.add_argument("--quarters", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per side and round")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
+    args = parser.parse_args()
+    landing = landing_for(args.out, args.quarters)
+    count = len(list(landing.rglob("*.xlsx")))
+    work = Path(tempfile.mkdtemp(prefix="compare-", dir=args.out))
+    baseline = work / "baseline"
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(baseline), args.baseline],
+        check=True,
+        capture_output=True,
+    )
+    timings: dict[str, list[float]] = {"baseline": [], "this-tree": []}
+    try:
+        for round_number in range(1, args.rounds + 1):
+            for name, tree in (("baseline", baseline), ("this-tree", ROOT)):
+                timings[name] += _side(tree, landing, args.runs, work / name)
+                print(f"round {round_number}, {name}: {timings[name][-args.runs :]}", flush=True)
+    finally:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(baseline)],
+            check=False,
+            capture_output=True,
+        )
+    print(f"Data: {args.quarters} quarters, {count} returns")
+    print(_line(f"Baseline {args.baseline}", count, timings["baseline"]))
+    print(_line("This tree", count, timings["this-tree"]))
+    ratio = statistics.median(timings["this-tree"]) / statistics.median(timings["baseline"])
+    print(f"This tree takes {ratio:.2f}x the baseline's time")
+
+
+if __name__ == "__main__":
+    main()
