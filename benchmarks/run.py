@@ -389,10 +389,12 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
 
     if not args.smoke:
         results = ROOT / "benchmarks" / "RESULTS.md"
-        # Profiles and notes are written by hand below the figures: keep them.
+        # Comparisons, profiles and notes are written by hand below the figures: keep
+        # every section after the first.
         kept = ""
-        if results.exists() and "## Profiles" in results.read_text():
-            kept = "\n" + results.read_text()[results.read_text().index("## Profiles") :]
+        if results.exists():
+            sections = results.read_text().split("\n## ")
+            kept = "".join(f"\n## {section}" for section in sections[2:])
         figures = "# Benchmark results\n\n## Figures of the last full run\n\n```\n"
         results.write_text(figures + "\n".join(lines) + "\n```\n" + kept)
         print(f"Recorded in {results}")
