@@ -146,7 +146,7 @@ def trackers_to_publish(
     touches forty, and forty artifacts would cost it more than its loading does."""
     already = set(published)
     new = [p for p in touched if p not in already]
-    chosen = already.intersection(touched) | set(new[max(0, len(new) - limit) :] if limit else [])
+    chosen = already.intersection(touched) | set(new[max(0, len(new) - limit) :])
     return [p for p in touched if p in chosen]
 
 

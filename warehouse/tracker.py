@@ -51,10 +51,7 @@ def check_quarter_begun(connection: Connection, period: Period) -> None:
     ).scalar()
     if starts is None:
         raise QuarterNotBegunError(f"{period} is outside the programme's calendar of quarters.")
-    begun = connection.execute(
-        text(f"SELECT 1 FROM reporting_quarters {_OF_QUARTER}"), period.params
-    )
-    if begun.first() is None:
+    if not begun_quarters(connection, [period]):
         raise QuarterNotBegunError(
             f"{period} has not begun (it starts on {starts.day} {starts:%B %Y}): "
             "no returns are expected yet."
@@ -67,13 +64,7 @@ def tracker(connection: Connection, period: Period) -> pl.DataFrame:
     ``received_on`` is the UTC date of the first return received, the date the view judges
     lateness by.
     """
-    frame = read_frame(
-        connection,
-        f"SELECT {', '.join(TRACKER_SCHEMA)} FROM submission_tracker {_OF_QUARTER}",
-        TRACKER_SCHEMA,
-        period.params,
-    )
-    return _in_tracker_order(frame)
+    return trackers(connection, [period])[period]
 
 
 def _in_tracker_order(frame: pl.DataFrame) -> pl.DataFrame:
