@@ -106,12 +106,18 @@ def _recorded_before_claims(
     connection: Connection, files: Sequence[tuple[str, str]]
 ) -> dict[str, int]:
     """Submissions of these (origin, sha256) files recorded before any claim was kept."""
-    rows = connection.execute(
-        select(submission.c.origin_path, submission.c.sha256, submission.c.submission_id).where(
-            tuple_(submission.c.origin_path, submission.c.sha256).in_(files)
+    found: dict[str, int] = {}
+    for start in range(0, len(files), _BATCH):
+        part = files[start : start + _BATCH]
+        rows = connection.execute(
+            select(submission.c.origin_path, submission.c.sha256, submission.c.submission_id).where(
+                # The indexed column too: SQLite scans the whole table for a pair IN alone.
+                submission.c.sha256.in_({sha for _, sha in part}),
+                tuple_(submission.c.origin_path, submission.c.sha256).in_(part),
+            )
         )
-    )
-    return {claim_key(origin, sha): int(submission_id) for origin, sha, submission_id in rows}
+        found.update({claim_key(o, sha): int(sid) for o, sha, sid in rows})
+    return found
 
 
 def claim(

@@ -39,7 +39,12 @@ def already_loaded(connection: Connection, records: Sequence[SubmissionRecord]) 
             submission.c.sha256,
             submission.c.origin_path,
             submission.c.received_at,
-        ).where(tuple_(submission.c.sha256, submission.c.origin_path).in_(list(wanted)))
+        ).where(
+            submission.c.sha256.in_(
+                {sha for sha, _ in wanted}
+            ),  # indexed: a pair IN alone scans the table on SQLite
+            tuple_(submission.c.sha256, submission.c.origin_path).in_(list(wanted)),
+        )
     )
     found: dict[int, int] = {}
     for submission_id, sha256, origin, received_at in rows:
@@ -120,6 +125,7 @@ def _loaded_before(
     pairs = list({(r.sha256, r.reporter_code) for r in accepted})
     rows = connection.execute(
         select(submission.c.sha256, submission.c.reporter_code).where(
+            submission.c.sha256.in_({sha for sha, _ in pairs}),  # indexed
             tuple_(submission.c.sha256, submission.c.reporter_code).in_(pairs),
             submission.c.status.in_(("accepted", "superseded")),
         )
@@ -127,22 +133,29 @@ def _loaded_before(
     return {(sha, reporter) for sha, reporter in rows}
 
 
-def _current(connection: Connection, periods: list[Period]) -> dict[Period, dt.datetime]:
-    """When the current accepted return of each period arrived."""
+def _current(
+    connection: Connection, periods: list[Period]
+) -> dict[Period, tuple[int, dt.datetime]]:
+    """The current accepted return of each period: its submission id and arrival time."""
     rows = connection.execute(
         select(
             submission.c.reporter_code,
             submission.c.financial_year,
             submission.c.quarter,
+            submission.c.submission_id,
             submission.c.received_at,
         ).where(
+            # Reporter and year lead the index of current returns: SQLite scans the whole
+            # table for a triple IN alone.
+            submission.c.reporter_code.in_({r for r, _, _ in periods}),
+            submission.c.financial_year.in_({y for _, y, _ in periods}),
             tuple_(
                 submission.c.reporter_code, submission.c.financial_year, submission.c.quarter
             ).in_(periods),
             submission.c.status == "accepted",
         )
     )
-    return {(r, y, q): as_utc(at) for r, y, q, at in rows}
+    return {(r, y, q): (int(sid), as_utc(at)) for r, y, q, sid, at in rows}
 
 
 def decide_current(
@@ -171,14 +184,12 @@ def decide_current(
         best = winners.get(period_of(record))
         if best is None or record.received_at >= best.received_at:
             winners[period_of(record)] = record
-    displaced = [p for p, w in winners.items() if p in current and current[p] <= w.received_at]
+    displaced = [p for p, w in winners.items() if p in current and current[p][1] <= w.received_at]
     if displaced:
         connection.execute(
             update(submission)
             .where(
-                tuple_(
-                    submission.c.reporter_code, submission.c.financial_year, submission.c.quarter
-                ).in_(displaced),
+                submission.c.submission_id.in_([current[p][0] for p in displaced]),
                 submission.c.status == "accepted",
             )
             .values(status="superseded")
