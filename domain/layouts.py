@@ -11,6 +11,7 @@ fact table and views.
 from __future__ import annotations
 
 from dataclasses import KW_ONLY, dataclass
+from string import ascii_uppercase
 from typing import Final, Literal, get_args
 
 from domain.headers import canonical_keys
@@ -95,6 +96,10 @@ class SheetLayout:
     input_rows: int
     fact_table: str
 
+    def __post_init__(self) -> None:
+        if len(self.columns) > len(ascii_uppercase):
+            raise ValueError(f"{self.name}: a template sheet's columns must fit in A to Z")
+
     @property
     def first_header(self) -> ColumnLayout:
         return self.columns[0]
@@ -118,6 +123,12 @@ class SheetLayout:
 
     def column(self, key: str) -> ColumnLayout:
         return next(c for c in self.columns if c.key == key)
+
+    def template_letter(self, key: str) -> str:
+        """The column letter of `key` in the blank template, whose columns run from A in
+        order (within A to Z: checked at declaration). The warehouse names cells with it,
+        so it needs no spreadsheet library."""
+        return ascii_uppercase[next(i for i, c in enumerate(self.columns) if c.key == key)]
 
 
 @dataclass(frozen=True, slots=True)

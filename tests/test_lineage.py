@@ -13,10 +13,13 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from alembic import command
 from openpyxl import load_workbook
+from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
 from config.settings import Settings
+from domain.layouts import BQR
 from flows.ingest import ingest
 from intake.register import read_register
 from pimh.cli import app
@@ -25,6 +28,7 @@ from tests.builders import changed, valid_return, write
 from tests.queries import query
 from tests.tsr_builders import CHARITY, GGC, LOTHIAN, valid_tsr, write_tsr
 from warehouse.engine import open_warehouse
+from warehouse.migrate import alembic_config, upgrade
 from warehouse.register_load import load_register
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -256,3 +260,72 @@ def test_explain_traces_a_third_sector_figure(tmp_path: Path, sqlite_url: str) -
     assert finance.exit_code == 0, finance.output
     assert "£14,000.50" in finance.output
     assert _cell_of(sent, "Finance", "Spend", ("58000",))[0] in finance.output
+
+
+def test_a_column_left_off_names_no_cell(tmp_path: Path, warehouse_url: str) -> None:
+    """A return laid out as the template, but for the optional Vacant WTE column left
+    off: its vacancies are derived and name no cell; its other figures name the cells a
+    person finds them in."""
+    sent = write(tmp_path / "sent" / "lothian-q1.xlsx", valid_return(LOTHIAN))
+    book = load_workbook(sent)
+    book["Staffing"].delete_cols(5)  # Vacant WTE
+    book.save(sent)
+    _ingest(tmp_path, warehouse_url, {LOTHIAN: sent}, FIRST)
+
+    rows = query(
+        warehouse_url,
+        "SELECT measure, cell, is_derived FROM lineage WHERE view_name = 'staffing' "
+        "AND service = 'IMH' AND staff_group = 'Psychology' ORDER BY measure",
+    )
+
+    assert [(m, c, bool(d)) for m, c, d in rows] == [
+        ("funded_wte", _cell_of(sent, "Staffing", "Funded", ("IMH", "Psychology"))[0], False),
+        ("in_post_wte", _cell_of(sent, "Staffing", "In post", ("IMH", "Psychology"))[0], False),
+        ("vacant_wte", None, True),
+    ]
+
+
+_CELLS = (
+    "SELECT submission_id, sheet, source_row, measure, cell FROM lineage "
+    "ORDER BY submission_id, sheet, source_row, measure"
+)
+
+
+def _migrate(url: str, direction: str, revision: str) -> None:
+    """Only Alembic's migrations, as `alembic downgrade/upgrade REVISION`."""
+    engine = open_warehouse(url)
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        getattr(command, direction)(config, revision)
+
+
+def test_a_warehouse_keeping_every_letter_keeps_its_cells(
+    resubmitted: tuple[str, Path, Path],
+) -> None:
+    """Back at 0009, where every measure read had its letter stored and a missing row
+    meant no cell was known, and up again: every figure names the cell it named before,
+    and a return loaded before letters were kept (no rows at all) names none."""
+    url = resubmitted[0]
+    before = query(url, _CELLS)
+    assert before
+    assert all(cell for *_, cell in before)
+
+    _migrate(url, "downgrade", "0009")
+
+    loaded = query(url, "SELECT COUNT(DISTINCT submission_id) FROM fact_activity")[0][0]
+    per_return = {s.name: len(s.measures) for s in BQR.sheets}
+    assert query(url, "SELECT COUNT(*) FROM source_column") == [
+        (loaded * sum(per_return.values()),)
+    ]
+    assert query(url, "SELECT COUNT(*) FROM source_column WHERE column_letter = ''") == [(0,)]
+    oldest = query(url, "SELECT MIN(submission_id) FROM fact_activity")[0][0]
+    with open_warehouse(url).begin() as connection:  # as if loaded before letters were kept
+        connection.execute(
+            text("DELETE FROM source_column WHERE submission_id = :oldest"), {"oldest": oldest}
+        )
+
+    upgrade(open_warehouse(url))
+
+    after = query(url, _CELLS)
+    assert after == [(*row[:4], None if row[0] == oldest else row[4]) for row in before]

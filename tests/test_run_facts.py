@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from schemas.validate_batch import validate_by_template
-from tests.builders import valid_return
+from samples.board_returns import Quirks
+from tests.builders import valid_return, write
 from tests.received_builders import board_bytes, read, received, tsr_bytes
 from tests.tsr_builders import CHARITY, register_frame, valid_tsr
 from transforms.run_facts import run_fact_rows
@@ -34,7 +35,8 @@ def test_fact_rows_carry_the_received_files_key(tmp_path: Path) -> None:
         "source_column",
     }
     assert set(facts["fact_staffing"]["return_index"]) == {2}
-    assert set(facts["source_column"]["return_index"]) == {2, 8}
+    # Both laid out as the blank template: no letter differs from the template's.
+    assert facts["source_column"].is_empty()
     assert facts["fact_staffing"]["board_code"].unique().to_list() == [FIFE]
     assert set(facts["fact_ts_finance"]["return_index"]) == {8}
     assert facts["fact_ts_finance"]["charity_number"].to_list() == [CHARITY]
@@ -58,10 +60,11 @@ def test_no_batches_give_no_rows() -> None:
     assert run_fact_rows([]) == {}
 
 
-def test_each_accepted_returns_column_letters_are_kept(tmp_path: Path) -> None:
-    """Given a return whose Staffing sheet leaves the optional Vacant WTE column off and
-    one rejected, expect the letters of every measure the accepted one has, and none for
-    the column it left off or for the rejected return."""
+def test_only_letters_that_differ_from_the_template_are_kept(tmp_path: Path) -> None:
+    """Given a return whose Staffing sheet leaves the optional Vacant WTE column off, one
+    whose tables start a column to the right, and one rejected, expect an empty letter
+    for the column left off, every letter of the shifted return, and nothing for the
+    columns where the template has them or for the rejected return."""
     from openpyxl import load_workbook
 
     path = tmp_path / "fife.xlsx"
@@ -69,20 +72,28 @@ def test_each_accepted_returns_column_letters_are_kept(tmp_path: Path) -> None:
     book = load_workbook(path)
     book["Staffing"].delete_cols(5)  # Vacant WTE
     book.save(path)
+    shifted = write(tmp_path / "lothian.xlsx", valid_return(LOTHIAN), Quirks(start_column=1))
     new = [
         received(3, path.read_bytes(), FIFE),
         received(4, board_bytes(tmp_path, valid_return(LOTHIAN)), BORDERS),  # rejected
+        received(6, shifted.read_bytes(), LOTHIAN),
     ]
 
     facts = run_fact_rows(validate_by_template(new, read(new), register_frame()))
 
     letters = facts["source_column"]
-    assert set(letters["return_index"]) == {3}
-    staffing = letters.filter(sheet="Staffing").select("measure", "column_letter").rows()
-    assert staffing == [("funded_wte", "C"), ("in_post_wte", "D")]
-    assert letters.filter(sheet="Finance").select("measure", "column_letter").rows() == [
-        ("allocation_gbp", "B"),
-        ("spend_gbp", "C"),
-        ("forecast_gbp", "D"),
+    assert set(letters["return_index"]) == {3, 6}
+    fife = letters.filter(return_index=3).select("sheet", "measure", "column_letter").rows()
+    assert fife == [("Staffing", "vacant_wte", "")]
+    lothian = letters.filter(return_index=6)
+    assert lothian.filter(sheet="Staffing").select("measure", "column_letter").rows() == [
+        ("funded_wte", "D"),
+        ("in_post_wte", "E"),
+        ("vacant_wte", "F"),
     ]
-    assert letters.filter(sheet="Activity").height == 9
+    assert lothian.filter(sheet="Finance").select("measure", "column_letter").rows() == [
+        ("allocation_gbp", "C"),
+        ("spend_gbp", "D"),
+        ("forecast_gbp", "E"),
+    ]
+    assert lothian.filter(sheet="Activity").height == 9

@@ -371,9 +371,10 @@ source_column = Table(
     Column("measure", String(40), primary_key=True),
     Column("column_letter", String(3), nullable=False),
     comment=(
-        "One row per submission, sheet and measure read: the column letter the measure's "
-        "figures were read from. The reader finds columns by their headers, so a letter can "
-        "differ between returns; with a fact row's source_row it names each figure's cell."
+        "One row per submission, sheet and measure not read from its template column: the "
+        "column letter its figures were read from, or '' for a measure the return did not "
+        "have. The reader finds columns by their headers, so a letter can differ between "
+        "returns; with a fact row's source_row it names each figure's cell."
     ),
 )
 

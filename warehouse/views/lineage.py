@@ -4,7 +4,8 @@ One row per figure: a measure of one fact row, unpivoted from the sheet layouts
 (`domain.layouts`), so a measure added to a template appears here unasked. Each row names
 the downstream view the figure is published in and that view's keys, the file it came
 from (name, SHA-256, arrival time, status) and its cell: the sheet, the column letter the
-reader found the measure's header in for that very return (`source_column`), and the
+reader found the measure's header in for that very return (`source_column`, which holds
+only the letters that differ from the template's: `transforms.source_columns`), and the
 fact row's sheet row. Superseded returns' figures stay, so a figure's history across
 resubmissions is a query; `is_current` marks the ones the downstream views serve.
 """
@@ -21,8 +22,10 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    case,
     cast,
     false,
+    func,
     literal,
     null,
     select,
@@ -30,6 +33,7 @@ from sqlalchemy import (
 )
 
 from domain.layouts import BQR, TSR, ColumnLayout, SheetLayout
+from transforms.source_columns import NOT_READ
 from warehouse.tables import FACT_TABLES, source_column, submission
 from warehouse.views.current import RETURN_VIEWS
 from warehouse.views.view import Grain, Layer, View
@@ -73,6 +77,15 @@ def _keys(fact: Table) -> list[ColumnElement[Any]]:
     ]
 
 
+def _letter(stored: ColumnElement[str], template: str) -> ColumnElement[str]:
+    """The letter a figure was read from: the template's where none is stored, and NULL
+    (no cell) for a measure the return did not have."""
+    return case(
+        (stored.is_(None), literal(template, String)),
+        else_=func.nullif(stored, literal(NOT_READ, String)),
+    )
+
+
 def _figures(view: str, sheet: SheetLayout, measure: ColumnLayout) -> Select[Any]:
     """One measure of one sheet's fact rows, one row per figure."""
     fact = FACT_TABLES[sheet.fact_table]
@@ -90,7 +103,7 @@ def _figures(view: str, sheet: SheetLayout, measure: ColumnLayout) -> Select[Any
         literal(sheet.name, String).label("sheet"),
         (
             literal(f"{sheet.name}!", String)
-            + letter.c.column_letter
+            + _letter(letter.c.column_letter, sheet.template_letter(measure.key))
             + cast(fact.c.source_row, String)
         ).label("cell"),
         fact.c.source_row,
