@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -108,6 +109,7 @@ def main() -> None:
             check=False,
             capture_output=True,
         )
+        shutil.rmtree(work, ignore_errors=True)  # its runs' warehouses and Prefect homes
     print(f"Data: {args.quarters} quarters, {count} returns")
     print(_line(f"Baseline {args.baseline}", count, timings["baseline"]))
     print(_line("This tree", count, timings["this-tree"]))

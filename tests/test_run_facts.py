@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from schemas.validate_batch import validate_by_template
 from samples.board_returns import Quirks
+from schemas.validate_batch import validate_by_template
 from tests.builders import valid_return, write
 from tests.received_builders import board_bytes, read, received, tsr_bytes
 from tests.tsr_builders import CHARITY, register_frame, valid_tsr
