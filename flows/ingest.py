@@ -151,19 +151,22 @@ def _ingest_claimed(
     report("loaded", len(loaded.ids))
     if loaded.refused:
         write_refused_reports(data(loaded.refused), data(received), settings.feedback_url)
+    # The trackers wait mostly on Prefect's API: they are published meanwhile.
+    trackers = publish_trackers.submit(data(records), url, settings.trackers_per_run)
     checkpoint("before_annotated_copies")
     written = write_annotated_copies(data(copies), data(places), data(records), data(loaded.ids))
     record_annotated_copies(data(written), url)
     finish_owed_copies(url, workers)
     # A mail server down (after the task's retries) fails this step only: the emails wait.
     send_reporter_emails(url, return_state=True)
-    publish_trackers(data(records), url, settings.trackers_per_run)
-    return publish_summary(
+    summary = publish_summary(
         data(records),
         data([*sorted_files.already_processed, *recorded]),
         data(loaded),
         data(elsewhere),
     )
+    trackers.result()  # a tracker that could not be published fails the run, as before
+    return summary
 
 
 def ingest(

@@ -11,11 +11,14 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from prefect import get_client, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import SyncPrefectClient
+from prefect.client.schemas.actions import ArtifactCreate
 from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCollectionFilterKey
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run as runtime_flow_run
+from prefect.utilities.context import get_task_and_flow_run_ids
 
 from config.faults import checkpoint
 from connectors.archive import read_bytes
@@ -236,31 +239,37 @@ def publish_trackers(
     """
     with cached_warehouse(warehouse_url).connect() as connection:
         touched = begun_quarters(connection, quarters_touched(records))
-        # Within the limit every quarter is published: no need to ask which are shown.
-        shown = _published_trackers(touched) if len(touched) > most_new else []
-        chosen = trackers_to_publish(touched, shown, most_new)
-        progress = trackers(connection, chosen)
-    for period in chosen:
-        create_markdown_artifact(
-            key=tracker_key(period),
-            markdown=tracker_markdown(str(period), progress[period]),
-            description=f"The submission tracker for {period}, as of this run.",
-        )
+        if not touched:
+            return []
+        with get_client(sync_client=True) as client:  # one client: each costs a connection
+            # Within the limit every quarter is published: no need to ask which are shown.
+            shown = _published_trackers(client, touched) if len(touched) > most_new else []
+            chosen = trackers_to_publish(touched, shown, most_new)
+            progress = trackers(connection, chosen)
+            task_run_id, flow_run_id = get_task_and_flow_run_ids()
+            for period in chosen:
+                client.create_artifact(
+                    ArtifactCreate(
+                        type="markdown",
+                        key=tracker_key(period),
+                        data=tracker_markdown(str(period), progress[period]),
+                        description=f"The submission tracker for {period}, as of this run.",
+                        flow_run_id=flow_run_id,
+                        task_run_id=task_run_id,
+                    )
+                )
     return [tracker_key(period) for period in chosen]
 
 
-def _published_trackers(quarters: Sequence[Period]) -> list[Period]:
+def _published_trackers(client: SyncPrefectClient, quarters: Sequence[Period]) -> list[Period]:
     """Those of `quarters` with a tracker artifact in Prefect, asked in one call."""
-    if not quarters:
-        return []
     by_key = {tracker_key(period): period for period in quarters}
-    with get_client(sync_client=True) as client:
-        found = client.read_latest_artifacts(
-            artifact_filter=ArtifactCollectionFilter(
-                key=ArtifactCollectionFilterKey(any_=list(by_key))
-            ),
-            limit=len(by_key),
-        )
+    found = client.read_latest_artifacts(
+        artifact_filter=ArtifactCollectionFilter(
+            key=ArtifactCollectionFilterKey(any_=list(by_key))
+        ),
+        limit=len(by_key),
+    )
     return [by_key[a.key] for a in found if a.key in by_key]
 
 
