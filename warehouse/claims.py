@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Connection, Engine, and_, bindparam, delete, select, tuple_, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from warehouse.engine import write_transaction
 from warehouse.read import as_utc
+from warehouse.row_values import row_in
 from warehouse.tables import file_claim, submission
 
 # Set by `pimh worker` for the flow runs it starts: which worker holds a claim.
@@ -111,9 +112,7 @@ def _recorded_before_claims(
         part = files[start : start + _BATCH]
         rows = connection.execute(
             select(submission.c.origin_path, submission.c.sha256, submission.c.submission_id).where(
-                # The indexed column too: SQLite scans the whole table for a pair IN alone.
-                submission.c.sha256.in_({sha for _, sha in part}),
-                tuple_(submission.c.origin_path, submission.c.sha256).in_(part),
+                row_in((submission.c.sha256, submission.c.origin_path), [(h, o) for o, h in part])
             )
         )
         found.update({claim_key(o, sha): int(sid) for o, sha, sid in rows})

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, func, insert, select, tuple_, update
 from domain.periods import due_date, quarter_bounds
 from domain.records import SubmissionRecord
 from warehouse.read import as_utc
+from warehouse.row_values import row_in
 from warehouse.tables import dim_quarter, received_file, submission, validation_issue
 
 Period = tuple[str | None, str | None, str | None]
@@ -39,12 +40,7 @@ def already_loaded(connection: Connection, records: Sequence[SubmissionRecord]) 
             submission.c.sha256,
             submission.c.origin_path,
             submission.c.received_at,
-        ).where(
-            submission.c.sha256.in_(
-                {sha for sha, _ in wanted}
-            ),  # indexed: a pair IN alone scans the table on SQLite
-            tuple_(submission.c.sha256, submission.c.origin_path).in_(list(wanted)),
-        )
+        ).where(row_in((submission.c.sha256, submission.c.origin_path), wanted))
     )
     found: dict[int, int] = {}
     for submission_id, sha256, origin, received_at in rows:
@@ -125,8 +121,7 @@ def _loaded_before(
     pairs = list({(r.sha256, r.reporter_code) for r in accepted})
     rows = connection.execute(
         select(submission.c.sha256, submission.c.reporter_code).where(
-            submission.c.sha256.in_({sha for sha, _ in pairs}),  # indexed
-            tuple_(submission.c.sha256, submission.c.reporter_code).in_(pairs),
+            row_in((submission.c.sha256, submission.c.reporter_code), pairs),
             submission.c.status.in_(("accepted", "superseded")),
         )
     )
@@ -145,13 +140,11 @@ def _current(
             submission.c.submission_id,
             submission.c.received_at,
         ).where(
-            # Reporter and year lead the index of current returns: SQLite scans the whole
-            # table for a triple IN alone.
-            submission.c.reporter_code.in_({r for r, _, _ in periods}),
-            submission.c.financial_year.in_({y for _, y, _ in periods}),
-            tuple_(
-                submission.c.reporter_code, submission.c.financial_year, submission.c.quarter
-            ).in_(periods),
+            row_in(  # the index of current returns leads with reporter and year
+                (submission.c.reporter_code, submission.c.financial_year, submission.c.quarter),
+                periods,
+                indexed=2,
+            ),
             submission.c.status == "accepted",
         )
     )
