@@ -7,11 +7,11 @@ retried; making the copies is not (it touches nothing outside).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from uuid import UUID
 
 from prefect import get_client, task
-from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.actions import ArtifactCreate
@@ -208,8 +208,22 @@ def _summary_artifact(files: Sequence[FileSummary]) -> None:
             f" Listed: the {len(listed)} needing attention; every file's fate is in the "
             "warehouse's `submissions` view."
         )
-    create_table_artifact(
-        key="ingest-summary", table=[_artifact_row(f) for f in listed], description=description
+    table = json.dumps([_artifact_row(f) for f in listed])
+    with get_client(sync_client=True) as client:
+        client.create_artifact(_artifact_of_this_run("table", "ingest-summary", table, description))
+
+
+def _artifact_of_this_run(kind: str, key: str, data: str, description: str) -> ArtifactCreate:
+    """An artifact of the running task and flow, for a client the caller holds: Prefect's
+    `create_*_artifact` helpers open a client of their own each time, 50-80 ms here."""
+    task_run_id, flow_run_id = get_task_and_flow_run_ids()
+    return ArtifactCreate(
+        type=kind,
+        key=key,
+        data=data,
+        description=description,
+        flow_run_id=flow_run_id,
+        task_run_id=task_run_id,
     )
 
 
@@ -234,35 +248,36 @@ def publish_trackers(
     (`tracker-2022-23-q1`): who has sent, who is late or missing, one click away.
 
     Every quarter whose tracker is in the UI already is brought up to date; of the others,
-    the latest `most_new` are published (`trackers_to_publish`). A quarter that has not
-    begun has no tracker.
+    the latest `most_new` are published (`trackers_to_publish`). A tracker that reads as
+    the one shown already (the run changed nothing the tracker says: a file sent twice, a
+    backfill loaded again) is not published again: Prefect keeps every version. A
+    quarter that has not begun has no tracker. Returns the keys published.
     """
     with cached_warehouse(warehouse_url).connect() as connection:
         touched = begun_quarters(connection, quarters_touched(records))
         if not touched:
             return []
         with get_client(sync_client=True) as client:  # one client: each costs a connection
-            # Within the limit every quarter is published: no need to ask which are shown.
-            shown = _published_trackers(client, touched) if len(touched) > most_new else []
-            chosen = trackers_to_publish(touched, shown, most_new)
+            shown = _published_trackers(client, touched)
+            chosen = trackers_to_publish(touched, list(shown), most_new)
             progress = trackers(connection, chosen)
-            task_run_id, flow_run_id = get_task_and_flow_run_ids()
-            for period in chosen:
+            pages = {period: tracker_markdown(str(period), progress[period]) for period in chosen}
+            changed = [period for period in chosen if shown.get(period) != pages[period]]
+            for period in changed:
                 client.create_artifact(
-                    ArtifactCreate(
-                        type="markdown",
-                        key=tracker_key(period),
-                        data=tracker_markdown(str(period), progress[period]),
-                        description=f"The submission tracker for {period}, as of this run.",
-                        flow_run_id=flow_run_id,
-                        task_run_id=task_run_id,
+                    _artifact_of_this_run(
+                        "markdown",
+                        tracker_key(period),
+                        pages[period],
+                        f"The submission tracker for {period}, as of this run.",
                     )
                 )
-    return [tracker_key(period) for period in chosen]
+    return [tracker_key(period) for period in changed]
 
 
-def _published_trackers(client: SyncPrefectClient, quarters: Sequence[Period]) -> list[Period]:
-    """Those of `quarters` with a tracker artifact in Prefect, asked in one call."""
+def _published_trackers(client: SyncPrefectClient, quarters: Sequence[Period]) -> dict[Period, str]:
+    """Those of `quarters` with a tracker artifact in Prefect, with its latest Markdown,
+    asked in one call."""
     by_key = {tracker_key(period): period for period in quarters}
     found = client.read_latest_artifacts(
         artifact_filter=ArtifactCollectionFilter(
@@ -270,7 +285,7 @@ def _published_trackers(client: SyncPrefectClient, quarters: Sequence[Period]) -
         ),
         limit=len(by_key),
     )
-    return [by_key[a.key] for a in found if a.key in by_key]
+    return {by_key[a.key]: str(a.data) for a in found if a.key in by_key}
 
 
 @task(cache_policy=NO_CACHE)

@@ -117,3 +117,30 @@ def test_a_backfill_publishes_its_latest_trackers_and_keeps_every_shown_one_up_t
     published = _trackers_published(second.state_details.flow_run_id)
     assert sorted(published) == ["tracker-2023-24-q3", "tracker-2023-24-q4"]
     assert "| S08000024 | Lothian | late |" in published["tracker-2023-24-q3"]
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_run_that_changes_no_tracker_publishes_none_again(
+    landing: Path, settings: Settings
+) -> None:
+    """The same return sent again (a duplicate) leaves the quarter's tracker as it read:
+    the version shown stays the latest, and the second run adds no copy of it."""
+    from prefect.artifacts import Artifact
+    from prefect.client.schemas.objects import Artifact as StoredArtifact
+
+    workbook = valid_return(FIFE, "2023-24", "Q2")
+    write(landing / FIFE / "fife.xlsx", workbook)
+    with using_settings(settings):
+        first = ingest_returns([str(landing)], return_state=True)
+    assert list(_trackers_published(first.state_details.flow_run_id)) == ["tracker-2023-24-q2"]
+
+    write(landing / FIFE / "fife again.xlsx", workbook)
+    with using_settings(settings):
+        second = ingest_returns([str(landing)], return_state=True)
+
+    assert second.is_completed()
+    assert _trackers_published(second.state_details.flow_run_id) == {}
+    latest = Artifact.get("tracker-2023-24-q2")
+    assert isinstance(latest, StoredArtifact)
+    assert latest.flow_run_id == first.state_details.flow_run_id
+    assert "| S08000029 | Fife | late |" in str(latest.data)
