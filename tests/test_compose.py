@@ -60,6 +60,19 @@ def test_compose_runs_the_warehouse_database_and_a_prefect_server() -> None:
     assert "CREATE DATABASE prefect" in (ROOT / init).read_text()
 
 
+def test_the_data_teams_server_records_task_runs_as_pimhs_own_servers_do() -> None:
+    """Task runs recorded in batches (pimh.prefect_env), on the server compose runs too."""
+    from pimh.prefect_env import RECORDER_BATCHING
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    environment = compose["services"]["prefect-server"]["environment"]
+    assert {name: environment.get(name) for name in RECORDER_BATCHING} == RECORDER_BATCHING
+    batching = prefect.settings.Settings(
+        server={"services": {"task_run_recorder": {"batch_size": 100, "flush_interval": 1}}}
+    ).to_environment_variables(exclude_unset=True)
+    assert set(RECORDER_BATCHING) <= set(batching)  # the names Prefect reads
+
+
 # --- reading the files --------------------------------------------------------------------
 
 

@@ -197,14 +197,15 @@ def decide_current(
 def insert_submissions(
     connection: Connection, records: Sequence[SubmissionRecord]
 ) -> dict[int, int]:
-    """Insert the (decided) records in one statement; their submission ids by key."""
+    """Insert the (decided) records; their submission ids by key.
+
+    The ids come back with each row's origin, which is unique among a chunk's records
+    (each is one landed file): asking for them in the records' order instead made
+    SQLAlchemy insert row by row on SQLite, which cannot promise RETURNING's order.
+    """
     processed_at = dt.datetime.now(dt.UTC)
     values = [_row(record, processed_at) for record in records]
-    ids = connection.execute(
-        insert(submission).returning(submission.c.submission_id, sort_by_parameter_order=True),
-        values,
-    ).scalars()
-    new_ids = {record.key: int(i) for record, i in zip(records, ids, strict=True)}
+    new_ids = _inserted_ids(connection, records, values)
     issues = [
         {
             "submission_id": new_ids[r.key],
@@ -223,6 +224,24 @@ def insert_submissions(
     if issues:
         connection.execute(insert(validation_issue), issues)
     return new_ids
+
+
+def _inserted_ids(
+    connection: Connection, records: Sequence[SubmissionRecord], values: list[dict[str, Any]]
+) -> dict[int, int]:
+    origins = [record.origin_path for record in records]
+    if len(set(origins)) < len(origins):  # never from one run; in order, row by row, then
+        ordered = connection.execute(
+            insert(submission).returning(submission.c.submission_id, sort_by_parameter_order=True),
+            values,
+        ).scalars()
+        return {record.key: int(i) for record, i in zip(records, ordered, strict=True)}
+    rows = connection.execute(
+        insert(submission).returning(submission.c.origin_path, submission.c.submission_id),
+        values,
+    )
+    by_origin = {origin: int(i) for origin, i in rows}
+    return {record.key: by_origin[record.origin_path] for record in records}
 
 
 def _row(record: SubmissionRecord, processed_at: dt.datetime) -> dict[str, Any]:
