@@ -8,6 +8,7 @@ name a column).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -18,8 +19,12 @@ MAX_COLUMN: Final = 16_384
 _COORDINATE: Final = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})(?::\S*)?")
 
 
+@functools.cache
 def column_letter(index: int) -> str:
-    """Excel's column letters for a 0-based column index (0 -> A, 26 -> AA)."""
+    """Excel's column letters for a 0-based column index (0 -> A, 26 -> AA).
+
+    Remembered: the reader asks for the same few dozen letters for every return.
+    """
     from openpyxl.utils.cell import get_column_letter
 
     return str(get_column_letter(index + 1))

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, bindparam, select, update
 
 from domain.issues import Issue
 from warehouse.engine import write_transaction
@@ -121,9 +121,9 @@ def record_copies(engine: Engine, written: Mapping[int, str | None]) -> None:
     if not written:
         return
     with write_transaction(engine) as connection:
-        for submission_id, url in written.items():
-            connection.execute(
-                update(submission)
-                .where(submission.c.submission_id == submission_id)
-                .values(is_annotation_owed=False, annotated_url=url)
-            )
+        connection.execute(  # one statement over every copy, not one per copy
+            update(submission)
+            .where(submission.c.submission_id == bindparam("copy_of"))
+            .values(is_annotation_owed=False, annotated_url=bindparam("copy_url")),
+            [{"copy_of": key, "copy_url": url} for key, url in written.items()],
+        )
