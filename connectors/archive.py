@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+from collections.abc import Sequence
 
+from fsspec import AbstractFileSystem
 from fsspec.core import url_to_fs
+from fsspec.utils import get_protocol
 
 
 def sha256_of(data: bytes) -> str:
@@ -20,6 +23,27 @@ def read_bytes(url: str) -> bytes:
     fs, path = url_to_fs(url)
     data: bytes = fs.cat_file(path)
     return data
+
+
+def read_all(urls: Sequence[str]) -> list[bytes]:
+    """The bytes of every file, in order, each storage's file system looked up once.
+
+    Looking it up for each URL (parsing the URL, finding the cached instance) cost a
+    fifth of reading a backfill's small files from a folder. A chained URL
+    (`simplecache::s3://...`) is looked up on its own, as `read_bytes` does.
+    """
+    systems: dict[str, AbstractFileSystem] = {}
+    contents = []
+    for url in urls:
+        protocol = get_protocol(url)
+        if "::" in url:
+            contents.append(read_bytes(url))
+            continue
+        if protocol not in systems:
+            systems[protocol] = url_to_fs(url)[0]
+        fs = systems[protocol]
+        contents.append(fs.cat_file(fs._strip_protocol(url)))
+    return contents
 
 
 def archive_url_for(archive_root: str, sha256: str, file_name: str) -> str:

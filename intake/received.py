@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-from connectors.archive import archive, archive_url_for, read_bytes, sha256_of
+from connectors.archive import archive, archive_url_for, read_all, sha256_of
 from connectors.isolation import submit_to_pool
 from domain.records import LandedFile, ReceivedFile
 
@@ -64,8 +64,8 @@ def receive_batch(
     """
     now = received_at or dt.datetime.now(dt.UTC)
     received: list[ReceivedFile] = []
-    for key, file in enumerate(landed):
-        data = read_bytes(file.url)
+    contents = read_all([file.url for file in landed])
+    for key, (file, data) in enumerate(zip(landed, contents, strict=True)):
         sha256 = sha256_of(data)
         url = archive_url_for(archive_root, sha256, file.file_name)
         received.append(ReceivedFile(key, file, data, sha256, url, now))

@@ -324,3 +324,28 @@ def test_confirm_writes_again_what_failed_and_names_what_still_cannot_be_stored(
     blocked.unlink()  # the storage recovers: the retry (Prefect's) now stores the copy
     archiving.confirm()
     assert Path(received[0].archive_url).read_bytes() == b"lothian bytes"
+
+
+def test_many_files_are_read_in_order_from_any_mix_of_storages(tmp_path: Path) -> None:
+    """`read_all` gives what `read_bytes` gives each file, in the order asked, across a
+    folder and `memory://`, names with glob characters taken as they are."""
+    from connectors.archive import read_all
+
+    root = f"memory://landing-{uuid.uuid4().hex[:8]}"
+    fs = fsspec.filesystem("memory")
+    fs.pipe(f"{root}/S08000024/q1 [final].xlsx", b"lothian")
+    fs.pipe(f"{root}/S08000029/q1*.xlsx", b"fife")
+    (tmp_path / "S08000015 [copy].xlsx").write_bytes(b"ayrshire")
+    (tmp_path / "S08000015 c.xlsx").write_bytes(b"not this one")
+    urls = [
+        f"{root}/S08000029/q1*.xlsx",
+        str(tmp_path / "S08000015 [copy].xlsx"),
+        f"{root}/S08000024/q1 [final].xlsx",
+        f"file://{tmp_path / 'S08000015 [copy].xlsx'}",
+    ]
+    try:
+        assert read_all(urls) == [read_bytes(url) for url in urls]
+        assert read_all(urls) == [b"fife", b"ayrshire", b"lothian", b"ayrshire"]
+        assert read_all([]) == []
+    finally:
+        fs.rm(root.removeprefix("memory://"), recursive=True)
