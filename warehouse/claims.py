@@ -22,12 +22,11 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from sqlalchemy import Connection, Engine, and_, bindparam, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from warehouse.bulk_records import insert_records
 from warehouse.engine import write_transaction
 from warehouse.read import as_utc
 from warehouse.row_values import row_in
@@ -94,15 +93,6 @@ class Claims:
     busy: set[str] = field(default_factory=set)  # another live run holds it
 
 
-def _insert_ignoring_existing(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    if connection.dialect.name == "postgresql":
-        connection.execute(postgresql_insert(file_claim).on_conflict_do_nothing(), rows)
-    elif connection.dialect.name == "sqlite":
-        connection.execute(sqlite_insert(file_claim).on_conflict_do_nothing(), rows)
-    else:  # pragma: no cover - the warehouse runs on SQLite or PostgreSQL
-        raise NotImplementedError(connection.dialect.name)
-
-
 def _recorded_before_claims(
     connection: Connection, files: Sequence[tuple[str, str]]
 ) -> dict[str, int]:
@@ -147,7 +137,7 @@ def claim(
                 }
                 for key in part
             ]
-            _insert_ignoring_existing(connection, rows)
+            insert_records(connection, file_claim, rows, ignore_existing=True)
             _settle_part(connection, part, claimant, claims, now, expires)
         if claims.claimed:
             earlier = _recorded_before_claims(connection, [wanted[k] for k in claims.claimed])

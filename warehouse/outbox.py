@@ -23,10 +23,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 
 from domain.issues import Issue
 from domain.records import SubmissionRecord
+from warehouse.bulk_records import insert_records
 from warehouse.claims import Claimant, _holder_is_gone
 from warehouse.contacts import as_recipients, recipients_of
 from warehouse.engine import write_transaction
@@ -84,7 +85,7 @@ def queue_emails(
                 "count_attempts": 0,
             }
         )
-    connection.execute(insert(email_outbox), rows)
+    insert_records(connection, email_outbox, rows)
 
 
 @dataclass(frozen=True, slots=True)

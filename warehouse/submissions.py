@@ -20,6 +20,7 @@ from sqlalchemy import Connection, func, insert, select, tuple_, update
 
 from domain.periods import due_date, quarter_bounds
 from domain.records import SubmissionRecord
+from warehouse.bulk_records import insert_records
 from warehouse.read import as_utc
 from warehouse.row_values import row_in
 from warehouse.tables import dim_quarter, received_file, submission, validation_issue
@@ -66,7 +67,7 @@ def record_files(connection: Connection, records: Sequence[SubmissionRecord]) ->
         if sha not in known
     ]
     if new:
-        connection.execute(insert(received_file), new)
+        insert_records(connection, received_file, new)
 
 
 def record_quarters(connection: Connection, records: Sequence[SubmissionRecord]) -> None:
@@ -221,8 +222,7 @@ def insert_submissions(
         for r in records
         for i in r.issues
     ]
-    if issues:
-        connection.execute(insert(validation_issue), issues)
+    insert_records(connection, validation_issue, issues)
     return new_ids
 
 
