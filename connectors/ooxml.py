@@ -219,6 +219,8 @@ WORKBOOK_CONTENT_TYPES: Final = frozenset(
         "application/vnd.ms-excel.template.macroEnabled.main+xml",
     }
 )
+_OVERRIDE: Final = f"{{{CONTENT_TYPES}}}Override"
+_DEFAULT: Final = f"{{{CONTENT_TYPES}}}Default"
 _SAFE_PARSER: Final = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
@@ -240,21 +242,22 @@ def structure_problem(archive: zipfile.ZipFile) -> str | None:
         rels = etree.fromstring(archive.read("_rels/.rels"), _SAFE_PARSER)
     except etree.XMLSyntaxError:
         return "its [Content_Types].xml or _rels/.rels part is not well-formed XML"
-    main = [r.get("Target", "") for r in rels if r.get("Type") == _OFFICE_DOCUMENT]
+    main = [
+        r.get("Target", "")
+        for r in rels.iterfind(_RELATIONSHIP)
+        if r.get("Type") == _OFFICE_DOCUMENT
+    ]
     if len(main) != 1:
         return "its package relationships do not name one main part"
     part = _resolve("", main[0])
     if part not in names:
         return f"its main part {part} is missing"
+    # The last declaration of a name counts, as in a dict built from them in order.
     declared = {
-        o.get("PartName", "").lstrip("/"): o.get("ContentType")
-        for o in types
-        if o.tag == f"{{{CONTENT_TYPES}}}Override"
+        o.get("PartName", "").lstrip("/"): o.get("ContentType") for o in types.iterfind(_OVERRIDE)
     }
     by_extension = {
-        d.get("Extension", "").lower(): d.get("ContentType")
-        for d in types
-        if d.tag == f"{{{CONTENT_TYPES}}}Default"
+        d.get("Extension", "").lower(): d.get("ContentType") for d in types.iterfind(_DEFAULT)
     }
     extension = posixpath.splitext(part)[1].lstrip(".").lower()
     if declared.get(part, by_extension.get(extension)) not in WORKBOOK_CONTENT_TYPES:
