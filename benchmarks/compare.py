@@ -36,6 +36,13 @@ tree, landing, runs, work = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), Pa
 sys.path.insert(0, tree)
 from pimh.prefect_env import apply_defaults
 apply_defaults()
+try:  # Prefect's server as `pimh ingest` starts it, where the tree does
+    from pimh.prefect_server import start_prefect_api, wait_for_prefect_api
+except ImportError:
+    pass
+else:
+    start_prefect_api()
+    wait_for_prefect_api()
 from benchmarks.run import steady_state
 
 TICK = os.sysconf("SC_CLK_TCK")

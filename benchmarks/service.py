@@ -113,6 +113,12 @@ class Place:
         self.url = f"sqlite:///{root / 'warehouse.db'}"
         self.landing = root / "landing"
         self.landing.mkdir(parents=True)
+        # Every reporter has its folder before it sends anything (SPEC, shared storage
+        # layout). A file written into a folder made a moment before is found by the
+        # watcher's scan of the new folder, its close unseen, and waits the quiet time
+        # (`PIMH_SETTLE_SECONDS`) instead: that is not what a board's drop costs.
+        for code in BOARDS:
+            (self.landing / code).mkdir()
 
     def env(self, prefect_api: str | None = None) -> dict[str, str]:
         env = {

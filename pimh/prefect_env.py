@@ -9,8 +9,12 @@ from __future__ import annotations
 import os
 from typing import Final
 
-# How Prefect's server records task runs (see `_DEFAULTS`); docker-compose.yml gives the
-# data team's server the same.
+# How the temporary Prefect server pimh starts (`pimh.prefect_server`), and the data
+# team's server in docker-compose.yml, record task runs: a hundred events at a time, at
+# most a second after they happen, rather than one event per transaction, which cost
+# the server 30 ms of CPU per task run on these machines. Not for a `prefect server` on
+# SQLite with several clients (`pimh serve`, a worker and a watcher): its longer write
+# transactions made other clients' writes fail with "database is locked".
 RECORDER_BATCHING: Final = {
     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "100",
     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "1",
@@ -22,11 +26,6 @@ _DEFAULTS = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_UI_ENABLED": "false",
-    # The server records task runs from their events one event per transaction by
-    # default: 30 ms of the server's CPU per task run on these machines, a third of a
-    # backfill's when both cores are busy. Recorded together, at most a second later.
-    # Read by any server pimh starts (the temporary one, `pimh serve`'s).
-    **RECORDER_BATCHING,
 }
 
 

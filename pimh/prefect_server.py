@@ -33,6 +33,7 @@ from typing import IO
 import httpx
 
 from connectors.lifeline import die_with_parent
+from pimh.prefect_env import RECORDER_BATCHING
 
 STARTED_BY = "PIMH_PREFECT_SERVER_FOR_PID"
 _STARTUP_SECONDS = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90"))
@@ -125,6 +126,8 @@ def start_prefect_api() -> BackgroundApi | None:
             "PREFECT_UI_ENABLED": "0",
             "PREFECT__SERVER_EPHEMERAL": "1",
             "PREFECT__SERVER_FINAL": "1",
+            # Its one client is this command: task runs recorded in batches (unless set).
+            **{name: os.environ.get(name, value) for name, value in RECORDER_BATCHING.items()},
             # Which command started this server: for an operator's `ps e`, and for tests.
             STARTED_BY: str(os.getpid()),
         },

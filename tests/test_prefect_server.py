@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from pimh.prefect_env import RECORDER_BATCHING
 from pimh.prefect_server import STARTED_BY
 from tests.builders import valid_return, write
 
@@ -71,12 +72,21 @@ def test_the_server_runs_during_the_command_and_stops_with_it(tmp_path: Path) ->
     )
 
     servers = _wait_for_server(process)
+    environments = [_environment(pid) for pid in servers]
     output, _ = process.communicate(timeout=240)
 
     assert process.returncode == 0, output
     assert "1 accepted" in output
     assert servers, "the command did not start Prefect's API server"
     _assert_gone_soon(process.pid)
+    # Its one client is the command: it records task runs in batches.
+    for environment in environments:
+        assert {name: environment.get(name) for name in RECORDER_BATCHING} == RECORDER_BATCHING
+
+
+def _environment(pid: int) -> dict[str, str]:
+    entries = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(e.decode().partition("=")[::2] for e in entries if b"=" in e)
 
 
 def test_the_server_dies_with_a_killed_command(tmp_path: Path) -> None:
