@@ -35,10 +35,10 @@ def read_all(urls: Sequence[str]) -> list[bytes]:
     systems: dict[str, AbstractFileSystem] = {}
     contents = []
     for url in urls:
-        protocol = get_protocol(url)
         if "::" in url:
             contents.append(read_bytes(url))
             continue
+        protocol = get_protocol(url)
         if protocol not in systems:
             systems[protocol] = url_to_fs(url)[0]
         fs = systems[protocol]

@@ -6,11 +6,11 @@ per-row parameter handling costs more than the database's own work.
 
 from __future__ import annotations
 
-import functools
-
 import polars as pl
-from sqlalchemy import Connection, Dialect, Table, insert
+from sqlalchemy import Connection, Table, insert
 from sqlalchemy.exc import DBAPIError
+
+from warehouse.bulk_records import insert_columns_on_sqlite
 
 # COPY reads the text polars writes: NULL is this marker, never a value of a fact column
 # (codes and numbers).
@@ -31,9 +31,9 @@ def insert_rows(connection: Connection, table: Table, rows: pl.DataFrame) -> Non
     if connection.dialect.name == "sqlite":
         # The statement compiled once and the rows passed as plain tuples: SQLAlchemy's
         # per-row parameter processing cost more than SQLite's own work here.
-        ordered = tuple(c.name for c in table.columns if c.name in rows.columns)
-        statement = _sqlite_insert(table, ordered, connection.dialect)
-        connection.exec_driver_sql(statement, rows.select(ordered).rows())
+        insert_columns_on_sqlite(
+            connection, table, {name: rows.get_column(name).to_list() for name in rows.columns}
+        )
         return
     if (connection.dialect.name, connection.dialect.driver) != ("postgresql", "psycopg"):
         connection.execute(insert(table), rows.to_dicts())
@@ -52,10 +52,3 @@ def insert_rows(connection: Connection, table: Table, rows: pl.DataFrame) -> Non
             copy.write(rows.write_csv(include_header=False, null_value=_COPY_NULL))
     except dbapi_error as exc:  # as SQLAlchemy would raise it (IntegrityError, DataError...)
         raise DBAPIError.instance(statement, None, exc, dbapi_error) from exc
-
-
-@functools.lru_cache(maxsize=64)
-def _sqlite_insert(table: Table, columns: tuple[str, ...], dialect: Dialect) -> str:
-    """The INSERT of these columns, compiled once per process: a backfill inserts into
-    each fact table once a chunk, and compiling cost a third of what inserting did."""
-    return str(insert(table).compile(dialect=dialect, column_keys=list(columns)))

@@ -4,7 +4,8 @@ A backfill records a row or more in each of these tables for every return. Execu
 through SQLAlchemy, each row's parameters are rebuilt and converted one by one, which on
 SQLite cost more than SQLite's own work; the statement compiled once and the rows passed
 as tuples, converted as SQLAlchemy converts them, cost a fraction. Elsewhere the rows go
-through SQLAlchemy's executemany, which PostgreSQL's driver batches well.
+through SQLAlchemy's executemany, which PostgreSQL's driver batches well. The fact rows
+(`warehouse.bulk`) take the same SQLite path.
 """
 
 from __future__ import annotations
@@ -45,18 +46,36 @@ def insert_records(
         else:  # pragma: no cover - the warehouse runs on SQLite or PostgreSQL
             raise NotImplementedError(dialect.name)
         return
-    compiled = _sqlite_insert(table, keys, ignore_existing, dialect)
+    insert_columns_on_sqlite(
+        connection, table, {key: [row[key] for row in rows] for key in keys}, ignore_existing
+    )
+
+
+def insert_columns_on_sqlite(
+    connection: Connection,
+    table: Table,
+    columns: Mapping[str, Sequence[Any]],
+    ignore_existing: bool = False,
+) -> None:
+    """Insert rows given column by column (equal lengths, named as the table's columns)
+    on SQLite: the statement compiled once per process, each column converted as
+    SQLAlchemy converts it, the rows passed as tuples. Also the fact rows' path
+    (`warehouse.bulk`)."""
+    compiled = _sqlite_insert(table, tuple(columns), ignore_existing, connection.dialect)
     if compiled is None:  # a column filled in by Python: SQLAlchemy's own path
         base = sqlite_insert(table).on_conflict_do_nothing() if ignore_existing else insert(table)
-        connection.execute(base, list(rows))
+        names = list(columns)
+        connection.execute(
+            base,
+            [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)],
+        )
         return
     statement, ordered, converters = compiled
-    columns = [
-        [row[key] for row in rows] if convert is None else [convert(row[key]) for row in rows]
+    converted = [
+        columns[key] if convert is None else [convert(value) for value in columns[key]]
         for key, convert in zip(ordered, converters, strict=True)
     ]
-    values = list(zip(*columns, strict=True))
-    connection.exec_driver_sql(statement, values)
+    connection.exec_driver_sql(statement, list(zip(*converted, strict=True)))
 
 
 @functools.lru_cache(maxsize=64)
