@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TypeVar, cast
 
+import polars as pl
 from prefect import flow
 from prefect.utilities.annotations import quote
 
@@ -16,6 +17,7 @@ from config.settings import Settings, current_settings, using_settings
 from connectors.isolation import warm_reader_pool
 from domain.records import ReceivedFile
 from domain.register import empty_register
+from domain.workbook import WorkbookContent
 from flows.email_tasks import send_reporter_emails
 from flows.long_lived import freeze_long_lived_objects
 from flows.progress import report
@@ -48,6 +50,7 @@ from flows.tasks import (
 from intake.plausibility import thresholds_of
 from intake.received import Archiving
 from intake.summary import FileSummary
+from schemas.validate_batch import TEMPLATE_CODES, TemplateBatch
 from warehouse.claims import Claimant, release_claims
 from warehouse.engine import cached_warehouse
 
@@ -129,16 +132,12 @@ def _ingest_claimed(
     report("read", len(contents))
     checkpoint("after_read")
     register = read_register(url) if sorted_files.new else empty_register()
-    batches = validate_returns(data(sorted_files.new), data(contents), data(register))
+    batches = _checked(sorted_files.new, contents, register, settings)
     facts = make_fact_rows(data(batches))
-    if facts:
-        add_plausibility_warnings(
-            data(batches), data(sorted_files.new), url, thresholds_of(settings)
-        )
     records = record_outcomes(data(sorted_files), data(contents), data(batches))
     report("validated", len(records))
-    if records:
-        name_this_run(data(records))
+    # Naming the run is a call on Prefect's API alone: it is made meanwhile.
+    naming = name_this_run.submit(data(records)) if records else None
     confirm_archived(data(archiving))
     # The copies are made in the worker pool while the reports are written and the
     # warehouse loads; the warehouse records only the HTML report.
@@ -151,22 +150,58 @@ def _ingest_claimed(
     report("loaded", len(loaded.ids))
     if loaded.refused:
         write_refused_reports(data(loaded.refused), data(received), settings.feedback_url)
-    # The trackers wait mostly on Prefect's API: they are published meanwhile.
+    # The trackers and the summary wait mostly on Prefect's API: published meanwhile.
     trackers = publish_trackers.submit(data(records), url, settings.trackers_per_run)
+    summary = publish_summary.submit(
+        data(records),
+        data([*sorted_files.already_processed, *recorded]),
+        data(loaded),
+        data(elsewhere),
+    )
     checkpoint("before_annotated_copies")
     written = write_annotated_copies(data(copies), data(places), data(records), data(loaded.ids))
     record_annotated_copies(data(written), url)
     finish_owed_copies(url, workers)
     # A mail server down (after the task's retries) fails this step only: the emails wait.
     send_reporter_emails(url, return_state=True)
-    summary = publish_summary(
-        data(records),
-        data([*sorted_files.already_processed, *recorded]),
-        data(loaded),
-        data(elsewhere),
-    )
+    if naming is not None:
+        naming.result()
     trackers.result()  # a tracker that could not be published fails the run, as before
-    return summary
+    return summary.result()
+
+
+def _checked(
+    new: list[ReceivedFile],
+    contents: list[WorkbookContent],
+    register: pl.DataFrame,
+    settings: Settings,
+) -> list[TemplateBatch]:
+    """Each template's returns validated, then compared with their previous quarters.
+
+    The templates' batches are checked at once, on the flow's task runner: much of the
+    work is in polars, which lets go of the interpreter, so two batches take less than
+    the time of one after the other. A batch's plausibility warnings are added once its
+    validation is done, while the other is validated.
+    """
+    url = settings.warehouse_url
+    validating = [
+        validate_returns.submit(data(new), data(contents), data(register), code)
+        for code in TEMPLATE_CODES
+    ]
+    batches: list[TemplateBatch] = []
+    comparing = []
+    for validation in validating:
+        validated = validation.result()
+        batches += validated
+        if any(batch.accepted for batch in validated):
+            comparing.append(
+                add_plausibility_warnings.submit(
+                    data(validated), data(new), url, thresholds_of(settings)
+                )
+            )
+    for comparison in comparing:
+        comparison.result()
+    return batches
 
 
 def ingest(

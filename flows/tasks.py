@@ -104,11 +104,16 @@ def read_register(warehouse_url: str) -> pl.DataFrame:
     return all_register_versions(cached_warehouse(warehouse_url))
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="validate_returns-{template_code}")
 def validate_returns(
-    new: Sequence[ReceivedFile], contents: Sequence[WorkbookContent], register: pl.DataFrame
+    new: Sequence[ReceivedFile],
+    contents: Sequence[WorkbookContent],
+    register: pl.DataFrame,
+    template_code: str,
 ) -> list[TemplateBatch]:
-    return validate_by_template(new, contents, register)
+    """The run's returns of one template (by code, e.g. BQR), validated as one batch."""
+    names = [name for name, layout in RETURN_LAYOUTS.items() if layout.code == template_code]
+    return validate_by_template(new, contents, register, names)
 
 
 @task(cache_policy=NO_CACHE)

@@ -25,6 +25,8 @@ from schemas.validate_tsr import validate_third_sector_returns
 
 # The templates the reader knows, by the name on their Cover sheet.
 RETURN_LAYOUTS: Final[dict[str, TemplateLayout]] = {BQR_TEMPLATE_NAME: BQR, TSR_TEMPLATE_NAME: TSR}
+# Their codes, as submission records name templates.
+TEMPLATE_CODES: Final = tuple(layout.code for layout in RETURN_LAYOUTS.values())
 
 Validator = Callable[[Sequence[ReturnInput], pl.DataFrame], ValidatedBatch]
 
@@ -86,20 +88,25 @@ UNCHECKABLE: Final = (
 
 
 def validate_by_template(
-    new: Sequence[ReceivedFile], contents: Sequence[WorkbookContent], register: pl.DataFrame
+    new: Sequence[ReceivedFile],
+    contents: Sequence[WorkbookContent],
+    register: pl.DataFrame,
+    templates: Sequence[str] = tuple(RETURN_LAYOUTS),
 ) -> list[TemplateBatch]:
     """The readable returns of each known template, validated as one batch per template.
 
     `contents` are the reader's results for `new`, in the same order; `register` holds
-    every version of the register of funded organisations. Unreadable workbooks and
-    unknown templates have nothing to validate and are left out.
+    every version of the register of funded organisations; `templates` the names of the
+    templates whose returns to validate (by default every one the reader knows).
+    Unreadable workbooks and unknown templates have nothing to validate and are left out.
 
     No return stops another: should a batch fail, each return is validated alone, and one
     that fails even alone is given a file-level problem in its content (so it is recorded
     as rejected, as an unreadable file is) and the rest are validated without it.
     """
     batches = []
-    for name, layout in RETURN_LAYOUTS.items():
+    for name in templates:
+        layout = RETURN_LAYOUTS[name]
         pairs = [
             (item, content)
             for item, content in zip(new, contents, strict=True)

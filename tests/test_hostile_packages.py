@@ -100,6 +100,31 @@ def test_a_package_without_the_structure_excel_needs_is_refused(
     assert "Excel itself would not open it" in message
 
 
+def test_a_package_read_after_a_sound_one_with_the_same_parts_is_judged_on_its_own(
+    tmp_path: Path,
+) -> None:
+    """The package parts every copy of the template shares are parsed once per process;
+    what is judged per file (is the main part there?) is still judged every time, and a
+    file with other parts is parsed anew, in either order."""
+    sound = _workbook(tmp_path)
+    types = zipfile.ZipFile(io.BytesIO(sound)).read("[Content_Types].xml")
+    not_a_workbook = types.replace(b"sheet.main+xml", b"chart+xml")
+    assert not_a_workbook != types
+    retyped = _rezipped(
+        sound, drop="[Content_Types].xml", add={"[Content_Types].xml": not_a_workbook}
+    )
+
+    rels = zipfile.ZipFile(io.BytesIO(sound)).read("_rels/.rels")
+    elsewhere = rels.replace(b'Target="xl/workbook.xml"', b'Target="xl/book.xml"')
+    assert elsewhere != rels
+    pointing_elsewhere = _rezipped(sound, drop="_rels/.rels", add={"_rels/.rels": elsewhere})
+
+    for _ in range(2):
+        assert extract_workbook(sound, RETURN_LAYOUTS, MAX_BYTES, CAP).issues == []
+        assert "its main part xl/book.xml is missing" in _problem(pointing_elsewhere)
+        assert "is not declared as a workbook" in _problem(retyped)
+
+
 def test_a_workbook_compressed_as_excel_never_does_is_refused(tmp_path: Path) -> None:
     source, output = zipfile.ZipFile(io.BytesIO(_workbook(tmp_path))), io.BytesIO()
     with zipfile.ZipFile(output, "w", zipfile.ZIP_BZIP2) as target:
