@@ -13,7 +13,9 @@ import functools
 import io
 import itertools
 import posixpath
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import Final
 
@@ -225,23 +227,57 @@ _DEFAULT: Final = f"{{{CONTENT_TYPES}}}Default"
 _SAFE_PARSER: Final = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
-def structure_problem(archive: zipfile.ZipFile) -> str | None:
+def structure_problem(archive: zipfile.ZipFile, data: bytes | None = None) -> str | None:
     """What the package lacks of the structure Excel needs to open it, or None.
 
     ECMA-376 Part 2: `[Content_Types].xml` declares every part's type; the package's
     relationships (`_rels/.rels`) point to the main part, here a workbook whose declared
     type is a spreadsheet's. A package without them is one Excel calls corrupt, and no
-    copy of it marked up for the reporter would open either.
+    copy of it marked up for the reporter would open either. Given the zip's bytes as
+    `data`, its two parts are taken from them directly (`member_bytes`).
     """
     names = set(archive.namelist())
     if CONTENT_TYPES_PART not in names:
         return "it has no [Content_Types].xml part"
     if "_rels/.rels" not in names:
         return "it has no package relationships (_rels/.rels)"
-    main, problem = _main_part(archive.read(CONTENT_TYPES_PART), archive.read("_rels/.rels"))
+    if data is None:
+        types_xml, rels_xml = archive.read(CONTENT_TYPES_PART), archive.read("_rels/.rels")
+    else:
+        types_xml = member_bytes(data, archive.getinfo(CONTENT_TYPES_PART))
+        rels_xml = member_bytes(data, archive.getinfo("_rels/.rels"))
+    main, problem = _main_part(types_xml, rels_xml)
     if main is not None and main not in names:
         return f"its main part {main} is missing"
     return problem
+
+
+_LOCAL_HEADER: Final = struct.Struct("<4s5H3I2H")
+_LOCAL_MAGIC: Final = b"PK\x03\x04"
+
+
+def member_bytes(data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """A stored or deflated member's bytes, read from the zip's bytes as ZipFile.read reads
+    them (its local header, its data, its CRC checked), without the file objects
+    ZipFile.read makes: a backfill reads two such parts of every return.
+
+    zipfile.BadZipFile when the member is not where the directory says, is compressed or
+    encrypted otherwise, or does not match its CRC; zlib.error when it does not inflate.
+    """
+    header = _LOCAL_HEADER.unpack_from(data, info.header_offset)
+    if header[0] != _LOCAL_MAGIC or info.flag_bits & 0x1:
+        raise zipfile.BadZipFile(f"{info.filename}: no readable local header")
+    start = info.header_offset + _LOCAL_HEADER.size + header[-2] + header[-1]
+    raw = data[start : start + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        content = raw
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        content = zlib.decompress(raw, -zlib.MAX_WBITS)
+    else:
+        raise zipfile.BadZipFile(f"{info.filename}: compressed otherwise than Excel does")
+    if zlib.crc32(content) != info.CRC:
+        raise zipfile.BadZipFile(f"{info.filename}: its contents do not match their CRC")
+    return content
 
 
 # Every return made from a template carries the same two parts, byte for byte: a reader

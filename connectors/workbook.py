@@ -25,10 +25,14 @@ _TEMPLATE_KEYS = header_keys("Template")
 _VERSION_KEYS = header_keys("Template version")
 
 
-def _clean(value: object) -> str | None:
+def clean_cell(value: object) -> str | None:
+    """A Cover cell as stored: its text without control characters or surrounding blanks,
+    None when nothing is left."""
     if value is None:
         return None
-    text = without_controls(str(value)).strip()
+    text = str(value)
+    # Most cells hold printable text only, which has no control character to take out.
+    text = (text if text.isprintable() else without_controls(text)).strip()
     return text or None
 
 
@@ -56,9 +60,9 @@ def _template_named(rows: list[tuple[object, ...]]) -> tuple[str | None, str | N
             continue
         keys = header_keys(str(label))
         if keys & _TEMPLATE_KEYS and name is None:
-            name = _clean(value)
+            name = clean_cell(value)
         elif keys & _VERSION_KEYS and version is None:
-            version = _clean(value)
+            version = clean_cell(value)
     return name, version
 
 
@@ -73,7 +77,7 @@ def _cover_fields(
         keys = header_keys(str(label))
         for key, label_keys in wanted.items():
             if keys & label_keys and key not in cover:
-                cover[key] = CoverField(_clean(value), f"Cover!{value_letter}{row_index + 1}")
+                cover[key] = CoverField(clean_cell(value), f"Cover!{value_letter}{row_index + 1}")
     return cover
 
 

@@ -13,7 +13,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from connectors.ooxml import member_bytes
 from connectors.workbook import extract_workbook
 from schemas.validate_batch import RETURN_LAYOUTS
 from tests.builders import valid_return, write
@@ -143,3 +146,43 @@ def test_a_damaged_package_gets_no_annotated_copy(tmp_path: Path) -> None:
 
     assert annotate_workbook(damaged, "return.xlsx", [file_problem("damaged")]) is None
     assert annotate_workbook(_workbook(tmp_path), "return.xlsx", [file_problem("x")]) is not None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    members=st.dictionaries(
+        st.from_regex(r"[a-z]{1,8}(/[a-z]{1,8})?\.xml", fullmatch=True),
+        st.binary(max_size=3000),
+        min_size=1,
+        max_size=4,
+    ),
+    method=st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]),
+)
+def test_a_member_read_from_the_zip_bytes_is_what_zipfile_reads(
+    members: dict[str, bytes], method: int
+) -> None:
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", method) as target:
+        for name, content in members.items():
+            target.writestr(name, content)
+    data = output.getvalue()
+    archive = zipfile.ZipFile(io.BytesIO(data))
+
+    for info in archive.infolist():
+        assert member_bytes(data, info) == archive.read(info) == members[info.filename]
+
+
+def test_a_member_whose_bytes_do_not_match_their_crc_is_damaged(tmp_path: Path) -> None:
+    """As ZipFile.read says of it: a flipped byte in a stored part is not read past."""
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_STORED) as target:
+        target.writestr("[Content_Types].xml", b"<Types/>")
+    data = bytearray(output.getvalue())
+    data[data.index(b"<Types/>") + 1] ^= 0x20
+    archive = zipfile.ZipFile(io.BytesIO(bytes(data)))
+    info = archive.getinfo("[Content_Types].xml")
+
+    with pytest.raises(zipfile.BadZipFile):
+        archive.read(info)
+    with pytest.raises(zipfile.BadZipFile, match="CRC"):
+        member_bytes(bytes(data), info)

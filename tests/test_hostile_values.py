@@ -13,10 +13,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from connectors.workbook import extract_workbook
+from connectors.workbook import clean_cell, extract_workbook
 from domain.issues import Issue
-from domain.text import QUOTED_CHARACTERS
+from domain.text import QUOTED_CHARACTERS, without_controls
 from samples.board_returns import BoardReturnContent
 from schemas.validate_batch import RETURN_LAYOUTS
 from schemas.validate_bqr import BoardReturn, ValidatedBatch, validate_board_returns
@@ -189,3 +191,13 @@ def test_hostile_values_have_one_outcome_on_both_backends(
         board=boards[3],
     )
     assert "cut: 100,000 characters in all" in str(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40))
+def test_a_cover_value_is_cleaned_as_without_controls_cleans_it(text: str) -> None:
+    """The reader skips the search for control characters in printable text: the same
+    value either way, whatever the text holds (controls, tabs, line breaks, separators)."""
+    expected = without_controls(text).strip() or None
+
+    assert clean_cell(text) == expected
