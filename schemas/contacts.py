@@ -22,12 +22,7 @@ from domain.reference import BOARDS
 from schemas.boards import resolve_board
 from schemas.checks import failure_cases, ok
 from schemas.contacts_wording import no_contact, problem_sentences
-from schemas.register import normalise_charity_number
-
-
-def _blank_to_null(text: pl.Expr) -> pl.Expr:
-    stripped = text.str.strip_chars()
-    return pl.when(stripped == "").then(None).otherwise(stripped)
+from schemas.register import blank_to_null, normalise_charity_number
 
 
 class ContactsModel(pa.DataFrameModel):
@@ -113,7 +108,7 @@ def _typed(records: pl.DataFrame, known: Collection[str]) -> pl.DataFrame:
     rows = rows.with_columns(
         pl.col("reporter_code").alias("reporter_text"),
         pl.coalesce(charity, board).alias("reporter_code"),
-        _blank_to_null(pl.col("name")).alias("name"),
+        blank_to_null(pl.col("name")).alias("name"),
         pl.col("email").alias("email_text"),
         pl.col("email").replace_strict(addresses, default=None, return_dtype=pl.String),
         pl.col("role").alias("role_text"),

@@ -47,7 +47,9 @@ def normalise_fund(text: pl.Expr) -> pl.Expr:
     return key.replace_strict(FUND_KEYS, default=None, return_dtype=pl.String)
 
 
-def _blank_to_null(text: pl.Expr) -> pl.Expr:
+def blank_to_null(text: pl.Expr) -> pl.Expr:
+    """A CSV field without surrounding blanks; null when nothing else is left (the register
+    and the contacts file alike)."""
     stripped = text.str.strip_chars()
     return pl.when(stripped == "").then(None).otherwise(stripped)
 
@@ -159,7 +161,7 @@ def _typed(records: pl.DataFrame) -> pl.DataFrame:
     rows = records.filter(~blank).with_columns(
         pl.col("charity_number").alias("charity_number_text"),
         normalise_charity_number(pl.col("charity_number")).alias("charity_number"),
-        _blank_to_null(pl.col("name")).alias("name"),
+        blank_to_null(pl.col("name")).alias("name"),
         pl.col("fund").alias("fund_text"),
         normalise_fund(pl.col("fund")).alias("fund"),
         pl.col("award_gbp").alias("award_gbp_text"),
