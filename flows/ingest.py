@@ -133,8 +133,8 @@ def _ingest_claimed(
     checkpoint("after_read")
     register = read_register(url) if sorted_files.new else empty_register()
     batches = _checked(sorted_files.new, contents, register, settings)
-    # The fact rows are needed by the load only: made while the records and reports are.
-    facts = make_fact_rows.submit(data(batches))
+    # Before the records: a return whose figures cannot be shaped is rejected here.
+    facts = make_fact_rows(data(batches))
     records = record_outcomes(data(sorted_files), data(contents), data(batches))
     report("validated", len(records))
     # Naming the run is a call on Prefect's API alone: it is made meanwhile.
@@ -146,7 +146,7 @@ def _ingest_claimed(
     places = write_html_reports(data(records), data(received), settings.feedback_url)
     checkpoint("after_html_reports")
     loaded = load_warehouse(
-        data(records), data(facts.result()), url, settings.load_chunk_size, claimant.token
+        data(records), data(facts), url, settings.load_chunk_size, claimant.token
     )
     report("loaded", len(loaded.ids))
     if loaded.refused:

@@ -6,18 +6,21 @@ import hashlib
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import polars as pl
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+import transforms.run_facts
 from config.settings import Settings, using_settings
 from flows.ingest import IngestResult, ingest, ingest_returns
 from intake.summary import FileSummary
 from samples.board_returns import BoardReturnContent
+from schemas.batch import ValidatedBatch
 from tests.builders import changed, valid_return, write
 from tests.queries import query
 
@@ -125,6 +128,33 @@ def test_a_return_with_an_error_is_rejected_whole(
     assert query(warehouse_url, "SELECT severity, cell, value FROM validation_issues") == [
         ("error", "Activity!C5", "130")
     ]
+
+
+def test_a_return_whose_figures_cannot_be_shaped_is_recorded_rejected_by_the_flow(
+    landing: Path, settings: Settings, warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shaping the fact rows can reject a return: the flow records it so, with no figures,
+    however its steps run alongside one another (the records come after the shaping)."""
+    real = transforms.run_facts._SHAPERS["BQR"]
+
+    def fails_for_borders(batch: ValidatedBatch, accepted: Collection[int]) -> object:
+        shaped = batch.cover.filter(pl.col("return_index").is_in(list(accepted)))
+        if BORDERS in shaped["board_code"].to_list():
+            raise OverflowError("a figure polars could not cast")
+        return real(batch, accepted)
+
+    monkeypatch.setitem(transforms.run_facts._SHAPERS, "BQR", fails_for_borders)
+    write(landing / LOTHIAN / "lothian.xlsx", valid_return(LOTHIAN))
+    write(landing / BORDERS / "borders.xlsx", valid_return(BORDERS))
+
+    result = ingest([str(landing)], _on(settings, warehouse_url))
+
+    statuses = {f.reporter_code: f.status for f in result.files}
+    assert statuses == {LOTHIAN: "accepted", BORDERS: "rejected"}
+    assert query(warehouse_url, "SELECT DISTINCT board_code FROM fact_staffing") == [(LOTHIAN,)]
+    assert query(
+        warehouse_url, "SELECT status FROM submissions WHERE reporter_code = :r", r=BORDERS
+    ) == [("rejected",)]
 
 
 # The flow's steps in the order the flow calls them: what the Prefect UI shows of a run.
