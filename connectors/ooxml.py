@@ -258,32 +258,50 @@ _LOCAL_MAGIC: Final = b"PK\x03\x04"
 
 def member_bytes(data: bytes, info: zipfile.ZipInfo) -> bytes:
     """A stored or deflated member's bytes, read from the zip's bytes as ZipFile.read reads
-    them (its local header, its data, its CRC checked), without the file objects
-    ZipFile.read makes: a backfill reads two such parts of every return.
+    them (its local header and name, its data, never past its declared size, its CRC
+    checked), without the file objects ZipFile.read makes: a backfill reads two such parts
+    of every return.
 
     zipfile.BadZipFile when the member is not where the directory says, is compressed or
-    encrypted otherwise, or does not match its CRC; zlib.error when it does not inflate.
+    encrypted otherwise, holds more than it declares or does not match its CRC;
+    zlib.error when it does not inflate; struct.error when its header is cut off.
     """
     header = _LOCAL_HEADER.unpack_from(data, info.header_offset)
     if header[0] != _LOCAL_MAGIC or info.flag_bits & 0x1:
         raise zipfile.BadZipFile(f"{info.filename}: no readable local header")
-    start = info.header_offset + _LOCAL_HEADER.size + header[-2] + header[-1]
+    name_start = info.header_offset + _LOCAL_HEADER.size
+    encoding = "utf-8" if info.flag_bits & 0x800 else "cp437"
+    if data[name_start : name_start + header[-2]] != info.orig_filename.encode(encoding):
+        raise zipfile.BadZipFile(f"{info.filename}: its local header names another member")
+    start = name_start + header[-2] + header[-1]
     raw = data[start : start + info.compress_size]
     if info.compress_type == zipfile.ZIP_STORED:
         content = raw
     elif info.compress_type == zipfile.ZIP_DEFLATED:
-        content = zlib.decompress(raw, -zlib.MAX_WBITS)
+        # At most a byte past the declared size: a member holding more is refused unread.
+        content = zlib.decompressobj(-zlib.MAX_WBITS).decompress(raw, info.file_size + 1)
     else:
         raise zipfile.BadZipFile(f"{info.filename}: compressed otherwise than Excel does")
-    if zlib.crc32(content) != info.CRC:
+    if len(content) != info.file_size or zlib.crc32(content) != info.CRC:
         raise zipfile.BadZipFile(f"{info.filename}: its contents do not match their CRC")
     return content
 
 
 # Every return made from a template carries the same two parts, byte for byte: a reader
-# parses each distinct pair once (parsing was a tenth of the time a return takes to read).
-@functools.lru_cache(maxsize=64)
+# parses each distinct pair of ordinary size once (parsing was a tenth of the time a
+# return takes to read). Larger parts are parsed each time, so that no file can make a
+# long-lived reader hold what it sent.
+_REMEMBERED_PARTS_BYTES: Final = 64 * 1024
+
+
 def _main_part(types_xml: bytes, rels_xml: bytes) -> tuple[str | None, str | None]:
+    """(the main part the relationships name, what is wrong with the two parts or None)."""
+    if len(types_xml) + len(rels_xml) <= _REMEMBERED_PARTS_BYTES:
+        return _remembered_main_part(types_xml, rels_xml)
+    return _parsed_main_part(types_xml, rels_xml)
+
+
+def _parsed_main_part(types_xml: bytes, rels_xml: bytes) -> tuple[str | None, str | None]:
     """(the main part the relationships name, what is wrong with the two parts or None)."""
     try:
         types = etree.fromstring(types_xml, _SAFE_PARSER)
@@ -309,3 +327,6 @@ def _main_part(types_xml: bytes, rels_xml: bytes) -> tuple[str | None, str | Non
     if declared.get(part, by_extension.get(extension)) not in WORKBOOK_CONTENT_TYPES:
         return part, f"its main part {part} is not declared as a workbook"
     return part, None
+
+
+_remembered_main_part = functools.lru_cache(maxsize=64)(_parsed_main_part)

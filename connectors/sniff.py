@@ -120,7 +120,11 @@ def sniff_workbook(data: bytes, max_bytes: int, max_expanded_bytes: int) -> Work
             declared = unpacked_size(archive)
             inflated = inflated_size(data, archive, max_expanded_bytes)
             mimetype = archive.read("mimetype") if "mimetype" in names else b""
-            structure = structure_problem(archive, data) if "xl/workbook.xml" in names else None
+            # Its parts are read only once its size is known to be within the limit.
+            within = max(declared, inflated) <= max_expanded_bytes
+            structure = (
+                structure_problem(archive, data) if within and "xl/workbook.xml" in names else None
+            )
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, zlib.error, struct.error) as exc:
         raise UnreadableWorkbookError(
             "The workbook is damaged and cannot be opened. Save it again from Excel and resend."

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import TypeVar, cast
 
 import polars as pl
-from prefect import flow
+from prefect import flow, get_run_logger
+from prefect.futures import PrefectFuture, as_completed
 from prefect.utilities.annotations import quote
 
 from config.faults import checkpoint
@@ -51,6 +52,7 @@ from intake.plausibility import thresholds_of
 from intake.received import Archiving
 from intake.summary import FileSummary
 from schemas.validate_batch import TEMPLATE_CODES, TemplateBatch
+from transforms.run_facts import merged_fact_rows
 from warehouse.claims import Claimant, release_claims
 from warehouse.engine import cached_warehouse
 
@@ -132,12 +134,11 @@ def _ingest_claimed(
     report("read", len(contents))
     checkpoint("after_read")
     register = read_register(url) if sorted_files.new else empty_register()
-    batches = _checked(sorted_files.new, contents, register, settings)
-    # Before the records: a return whose figures cannot be shaped is rejected here.
-    facts = make_fact_rows(data(batches))
+    batches, facts = _checked(sorted_files.new, contents, register, settings)
     records = record_outcomes(data(sorted_files), data(contents), data(batches))
     report("validated", len(records))
-    # Naming the run is a call on Prefect's API alone: it is made meanwhile.
+    # Naming the run is a call on Prefect's API alone: it is made meanwhile, and a run
+    # that could not be renamed still completes (`_say_if_unnamed`).
     naming = name_this_run.submit(data(records)) if records else None
     confirm_archived(data(archiving))
     # The copies are made in the worker pool while the reports are written and the
@@ -165,10 +166,22 @@ def _ingest_claimed(
     finish_owed_copies(url, workers)
     # A mail server down (after the task's retries) fails this step only: the emails wait.
     send_reporter_emails(url, return_state=True)
-    if naming is not None:
-        naming.result()
     trackers.result()  # a tracker that could not be published fails the run, as before
-    return summary.result()
+    files = summary.result()
+    if naming is not None:
+        _say_if_unnamed(naming)
+    return files
+
+
+def _say_if_unnamed(naming: PrefectFuture[str]) -> None:
+    """A run whose renaming failed (Prefect's API, after the task's retries) has still
+    done its work, which is loaded by then: it completes, and says so in its log."""
+    naming.wait()
+    if naming.state.is_failed():
+        get_run_logger().warning(
+            "This run keeps the name it started with: naming it for its returns failed (%s).",
+            naming.state.message,
+        )
 
 
 def _checked(
@@ -176,33 +189,41 @@ def _checked(
     contents: list[WorkbookContent],
     register: pl.DataFrame,
     settings: Settings,
-) -> list[TemplateBatch]:
-    """Each template's returns validated, then compared with their previous quarters.
+) -> tuple[list[TemplateBatch], dict[str, pl.DataFrame]]:
+    """Each template's returns validated, shaped into fact rows, then compared with their
+    previous quarters: the batches, and the run's fact rows.
 
     The templates' batches are checked at once, on the flow's task runner: much of the
     work is in polars, which lets go of the interpreter, so two batches take less than
-    the time of one after the other. A batch's plausibility warnings are added once its
-    validation is done, while the other is validated.
+    the time of one after the other. Whichever template's validation ends first is shaped
+    and compared while the other is still validated. Shaping comes before the comparison
+    (a return it rejects is no longer accepted, so is neither warned about nor anyone's
+    previous quarter) and both before the records are made.
     """
     url = settings.warehouse_url
-    validating = [
-        validate_returns.submit(data(new), data(contents), data(register), code)
+    validating = {
+        validate_returns.submit(data(new), data(contents), data(register), code): code
         for code in TEMPLATE_CODES
-    ]
-    batches: list[TemplateBatch] = []
+    }
+    batches: dict[str, list[TemplateBatch]] = {}
+    facts: dict[str, dict[str, pl.DataFrame]] = {}
     comparing = []
-    for validation in validating:
-        validated = validation.result()
-        batches += validated
-        if any(batch.accepted for batch in validated):
+    for validation in as_completed(list(validating)):
+        code = validating[validation]
+        batches[code] = validation.result()
+        facts[code] = make_fact_rows(data(batches[code])) if batches[code] else {}
+        if any(batch.accepted for batch in batches[code]):
             comparing.append(
                 add_plausibility_warnings.submit(
-                    data(validated), data(new), url, thresholds_of(settings)
+                    data(batches[code]), data(new), url, thresholds_of(settings)
                 )
             )
     for comparison in comparing:
         comparison.result()
-    return batches
+    return (
+        [batch for code in TEMPLATE_CODES for batch in batches[code]],
+        merged_fact_rows([facts[code] for code in TEMPLATE_CODES]),
+    )
 
 
 def ingest(

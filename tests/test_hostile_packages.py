@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from connectors import ooxml
 from connectors.ooxml import member_bytes
 from connectors.workbook import extract_workbook
 from schemas.validate_batch import RETURN_LAYOUTS
@@ -186,3 +187,51 @@ def test_a_member_whose_bytes_do_not_match_their_crc_is_damaged(tmp_path: Path) 
         archive.read(info)
     with pytest.raises(zipfile.BadZipFile, match="CRC"):
         member_bytes(bytes(data), info)
+
+
+def _two_members(first: bytes, second: bytes) -> bytes:
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+        target.writestr("a.xml", first)
+        target.writestr("b.xml", second)
+    return output.getvalue()
+
+
+def test_a_directory_entry_pointing_at_another_members_header_is_damaged() -> None:
+    """The central directory says b.xml is where a.xml's local header is: ZipFile.read
+    refuses it, and so does the direct read (it does not hand back a.xml's bytes)."""
+    data = _two_members(b"<first/>", b"<second/>")
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    moved = archive.getinfo("b.xml")
+    moved.header_offset = archive.getinfo("a.xml").header_offset
+
+    with pytest.raises(zipfile.BadZipFile):
+        archive.read(moved)
+    with pytest.raises(zipfile.BadZipFile, match="names another member"):
+        member_bytes(data, moved)
+
+
+def test_a_member_holding_more_than_it_declares_is_not_inflated_past_its_claim() -> None:
+    """2 MB of XML behind a claim of 2 KB: refused after inflating at most the claim."""
+    data = _two_members(b"<a>" + b" " * 2_000_000 + b"</a>", b"<b/>")
+    claimed = _claiming(data, "a.xml", 2048)
+    info = zipfile.ZipFile(io.BytesIO(claimed)).getinfo("a.xml")
+    assert info.file_size == 2048
+
+    with pytest.raises(zipfile.BadZipFile):
+        member_bytes(claimed, info)
+
+
+def test_only_parts_of_ordinary_size_are_remembered_by_a_reader(tmp_path: Path) -> None:
+    """A reader process lives for many runs: a package whose two parts are large is
+    judged as any other, but what it sent is not kept."""
+    sound = _workbook(tmp_path)
+    types = zipfile.ZipFile(io.BytesIO(sound)).read("[Content_Types].xml")
+    padded = types.replace(b"</Types>", b"<!--" + b" " * 200_000 + b"--></Types>")
+    large = _rezipped(sound, drop="[Content_Types].xml", add={"[Content_Types].xml": padded})
+    ooxml._remembered_main_part.cache_clear()
+
+    assert extract_workbook(sound, RETURN_LAYOUTS, MAX_BYTES, CAP).issues == []
+    assert ooxml._remembered_main_part.cache_info().currsize == 1
+    assert extract_workbook(large, RETURN_LAYOUTS, MAX_BYTES, CAP).issues == []
+    assert ooxml._remembered_main_part.cache_info().currsize == 1

@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import time
 import uuid
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+import flows.ingest
+import flows.report_tasks
+import flows.tasks
+import schemas.validate_batch
 import transforms.run_facts
 from config.settings import Settings, using_settings
+from domain.reference import BQR_TEMPLATE_NAME
 from flows.ingest import IngestResult, ingest, ingest_returns
+from flows.report_tasks import name_this_run
 from intake.summary import FileSummary
 from samples.board_returns import BoardReturnContent
 from schemas.batch import ValidatedBatch
@@ -157,6 +165,103 @@ def test_a_return_whose_figures_cannot_be_shaped_is_recorded_rejected_by_the_flo
     ) == [("rejected",)]
 
 
+def test_a_return_rejected_when_shaped_is_not_compared_with_its_previous_quarter(
+    landing: Path, settings: Settings, warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both boards treble their caseload from Q1 to Q2. Lothian's Q2 is warned about;
+    Borders' Q2, whose figures cannot be shaped, is rejected with that problem alone,
+    since a rejected return is neither warned about nor anyone's previous quarter."""
+    settings = _on(settings, warehouse_url)
+    for board in (LOTHIAN, BORDERS):
+        write(landing / board / "q1.xlsx", valid_return(board, quarter="Q1"))
+    assert {f.status for f in ingest([str(landing)], settings).files} == {"accepted"}
+    real = transforms.run_facts._SHAPERS["BQR"]
+
+    def fails_for_borders(batch: ValidatedBatch, accepted: Collection[int]) -> object:
+        shaped = batch.cover.filter(pl.col("return_index").is_in(list(accepted)))
+        if BORDERS in shaped["board_code"].to_list():
+            raise OverflowError("a figure polars could not cast")
+        return real(batch, accepted)
+
+    monkeypatch.setitem(transforms.run_facts._SHAPERS, "BQR", fails_for_borders)
+    for board in (LOTHIAN, BORDERS):
+        trebled = changed(valid_return(board, quarter="Q2"), "Activity", 0, 4, 900)
+        write(landing / board / "q2.xlsx", trebled)
+
+    second = ingest([str(landing)], settings)
+
+    assert {
+        (f.reporter_code, f.status) for f in second.files if f.status != "already processed"
+    } == {
+        (LOTHIAN, "accepted"),
+        (BORDERS, "rejected"),
+    }
+    problems = query(
+        warehouse_url,
+        "SELECT s.reporter_code, i.severity, i.message FROM validation_issues i "
+        "JOIN submissions s ON s.submission_id = i.submission_id WHERE s.quarter = 'Q2'",
+    )
+    assert [(r, severity) for r, severity, _ in problems if r == BORDERS] == [(BORDERS, "error")]
+    assert [m for r, _, m in problems if r == BORDERS] == [transforms.run_facts.UNSHAPEABLE]
+    lothian = [(severity, m) for r, severity, m in problems if r == LOTHIAN]
+    assert [severity for severity, _ in lothian] == ["warning"]
+    assert "caseload" in str(lothian[0][1]).lower()
+
+
+def test_a_run_that_could_not_be_renamed_completes_and_says_so(
+    landing: Path,
+    settings: Settings,
+    warehouse_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Renaming is done alongside the load; Prefect's API failing it (after the task's
+    retries, here none) leaves the run its first name, not a failed run of loaded work."""
+
+    def api_down(_records: object) -> str:
+        raise RuntimeError("Prefect's API is down")
+
+    monkeypatch.setattr(flows.report_tasks, "run_name", api_down)
+    monkeypatch.setattr(flows.ingest, "name_this_run", name_this_run.with_options(retries=0))
+    write(landing / LOTHIAN / "lothian.xlsx", valid_return(LOTHIAN))
+
+    with caplog.at_level(logging.WARNING):
+        result = ingest([str(landing)], _on(settings, warehouse_url))
+
+    assert [f.status for f in result.files] == ["accepted"]
+    assert query(warehouse_url, "SELECT COUNT(*) FROM submissions") == [(1,)]
+    assert "keeps the name it started with" in caplog.text
+    assert "Prefect's API is down" in caplog.text
+
+
+def test_a_check_that_breaks_fails_the_run_and_gives_its_files_back(
+    landing: Path, settings: Settings, warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The templates' checks run alongside each other: one breaking (the pipeline's fault,
+    not the return's) fails the run with its reason, records nothing, and releases the
+    run's claims, so the next run takes the file as if the first had never been."""
+    settings = _on(settings, warehouse_url)
+    real = schemas.validate_batch.validate_by_template
+
+    def broken_for_boards(*args: Any) -> Any:
+        if BQR_TEMPLATE_NAME in args[3]:  # the templates whose returns it validates
+            raise RuntimeError("the board checks broke")
+        return real(*args)
+
+    monkeypatch.setattr(flows.tasks, "validate_by_template", broken_for_boards)
+    write(landing / LOTHIAN / "lothian.xlsx", valid_return(LOTHIAN))
+
+    with pytest.raises(RuntimeError, match="the board checks broke"):
+        ingest([str(landing)], settings)
+    assert query(warehouse_url, "SELECT COUNT(*) FROM submissions") == [(0,)]
+
+    monkeypatch.setattr(flows.tasks, "validate_by_template", real)
+    again = ingest([str(landing)], settings)
+
+    assert [f.status for f in again.files] == ["accepted"]
+    assert query(warehouse_url, "SELECT COUNT(*) FROM submissions") == [(1,)]
+
+
 # The flow's steps in the order the flow calls them: what the Prefect UI shows of a run.
 INGEST_STEPS = [
     "prepare_warehouse",
@@ -168,8 +273,8 @@ INGEST_STEPS = [
     "read_register",
     "validate_returns",  # one per template, at once: a board's (BQR) and a charity's (TSR)
     "validate_returns",
+    "make_fact_rows",  # once per template with returns: here BQR
     "add_plausibility_warnings",  # once per template with accepted returns: here BQR
-    "make_fact_rows",
     "record_outcomes",
     "name_this_run",
     "confirm_archived",
@@ -218,7 +323,8 @@ def test_each_step_of_the_flow_is_a_task_run_of_its_own(landing: Path, settings:
     # Some steps run alongside others (the copies and the reports; the templates' checks;
     # the naming, summary and trackers), so only the orders that matter are asserted.
     assert sorted(names) == sorted(INGEST_STEPS)
-    assert names.index("validate_returns") < names.index("add_plausibility_warnings")
+    # Shaping can reject a return: it comes before the comparison and the records.
+    assert names.index("make_fact_rows") < names.index("add_plausibility_warnings")
     assert names.index("add_plausibility_warnings") < names.index("record_outcomes")
     assert names.index("record_outcomes") < names.index("confirm_archived")
     assert names.index("load_warehouse") < names.index("write_annotated_copies")

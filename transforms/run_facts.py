@@ -57,19 +57,28 @@ def run_fact_rows(batches: Sequence[TemplateBatch]) -> dict[str, pl.DataFrame]:
     Only the tables of templates the run holds returns of are present, and, with them,
     `source_column`: the column letter of each measure each accepted return was read from.
     """
-    facts: dict[str, pl.DataFrame] = {}
-    for batch in batches:
-        keys = dict(enumerate(batch.keys))
-        shaped = _shape(batch)
-        # After shaping, which may have rejected a return.
-        letters = source_columns(_LAYOUTS[batch.template], batch.returns, batch.accepted)
-        keyed = {
-            table: rows.with_columns(
-                pl.col(RETURN_INDEX).replace_strict(keys, return_dtype=pl.Int64)
-            )
-            for table, rows in {**shaped, SOURCE_COLUMNS: letters}.items()
-        }
-        if SOURCE_COLUMNS in facts:  # both templates' returns read the same way
-            keyed[SOURCE_COLUMNS] = pl.concat([facts[SOURCE_COLUMNS], keyed[SOURCE_COLUMNS]])
-        facts.update(keyed)
-    return facts
+    return merged_fact_rows([_batch_fact_rows(batch) for batch in batches])
+
+
+def merged_fact_rows(parts: Sequence[dict[str, pl.DataFrame]]) -> dict[str, pl.DataFrame]:
+    """Fact rows made batch by batch (or template by template), as one run's: each table's
+    rows together, in the parts' order (both templates' returns have `source_column`)."""
+    tables: dict[str, list[pl.DataFrame]] = {}
+    for part in parts:
+        for table, rows in part.items():
+            tables.setdefault(table, []).append(rows)
+    return {
+        table: frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
+        for table, frames in tables.items()
+    }
+
+
+def _batch_fact_rows(batch: TemplateBatch) -> dict[str, pl.DataFrame]:
+    keys = dict(enumerate(batch.keys))
+    shaped = _shape(batch)
+    # After shaping, which may have rejected a return.
+    letters = source_columns(_LAYOUTS[batch.template], batch.returns, batch.accepted)
+    return {
+        table: rows.with_columns(pl.col(RETURN_INDEX).replace_strict(keys, return_dtype=pl.Int64))
+        for table, rows in {**shaped, SOURCE_COLUMNS: letters}.items()
+    }
