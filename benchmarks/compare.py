@@ -3,6 +3,8 @@ machine at one time.
 
     .venv/bin/python -m benchmarks.compare --baseline f59731a      # 40 quarters
     .venv/bin/python -m benchmarks.compare --baseline f59731a --quarters 160 --runs 2
+    .venv/bin/python -m benchmarks.compare --baseline f59731a \
+        --ablation benchmarks/ablations/no-plausibility-no-emails.patch
 
 A figure in RESULTS.md was taken on another day: on these shared 2-core machines the
 same code measures a quarter faster or slower from one hour to the next, so "no worse than
@@ -11,6 +13,10 @@ both trees ingest the same files (this tree's generator), in alternating rounds,
 in a fresh process with a fresh Prefect database, after one untimed run. Prints each
 side's median and spread, in wall time and in CPU seconds of the process tree (less
 moved by a busy neighbour), and their ratios.
+
+With `--ablation PATCH`, "this tree" is the committed tree (HEAD) with the patch applied,
+in a second worktree: what a feature costs is measured by taking it out (the patches in
+`benchmarks/ablations/` switch features off; they are never applied to main).
 """
 
 from __future__ import annotations
@@ -120,6 +126,17 @@ def _ratio(runs: dict[str, list[tuple[float, float]]], which: int) -> float:
     return mine / statistics.median(r[which] for r in runs["baseline"])
 
 
+def _ablated_tree(patch: Path, place: Path) -> Path:
+    """A worktree of HEAD with `patch` applied, its generated data shared with this one's."""
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(place), "HEAD"],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(["git", "-C", str(place), "apply", str(patch)], check=True)
+    return place
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--baseline", required=True, help="a git revision, e.g. f59731a")
@@ -127,6 +144,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--runs", type=int, default=3, help="timed runs per side and round")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
+    parser.add_argument(
+        "--ablation", type=Path, help="a patch: measure HEAD with it applied as this tree"
+    )
     args = parser.parse_args()
     landing = landing_for(args.out, args.quarters)
     count = len(list(landing.rglob("*.xlsx")))
@@ -138,23 +158,28 @@ def main() -> None:
         capture_output=True,
     )
     timings: dict[str, list[tuple[float, float]]] = {"baseline": [], "this-tree": []}
+    this_tree = ROOT
     try:
+        if args.ablation is not None:
+            this_tree = _ablated_tree(args.ablation.resolve(), work / "ablated")
         for round_number in range(1, args.rounds + 1):
-            for name, tree in (("baseline", baseline), ("this-tree", ROOT)):
+            for name, tree in (("baseline", baseline), ("this-tree", this_tree)):
                 timings[name] += _side(tree, landing, args.runs, work / name)
                 print(f"round {round_number}, {name}: {timings[name][-args.runs :]}", flush=True)
     finally:
-        subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(baseline)],
-            check=False,
-            capture_output=True,
-        )
+        for tree in {baseline, this_tree} - {ROOT}:
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
+                check=False,
+                capture_output=True,
+            )
         shutil.rmtree(work, ignore_errors=True)  # its runs' warehouses and Prefect homes
     print(f"Data: {args.quarters} quarters, {count} returns")
     print(_line(f"Baseline {args.baseline}", count, timings["baseline"]))
-    print(_line("This tree", count, timings["this-tree"]))
+    mine = "This tree" if args.ablation is None else f"HEAD with {args.ablation.name}"
+    print(_line(mine, count, timings["this-tree"]))
     print(
-        f"This tree takes {_ratio(timings, 0):.2f}x the baseline's time "
+        f"{mine} takes {_ratio(timings, 0):.2f}x the baseline's time "
         f"and {_ratio(timings, 1):.2f}x its CPU seconds"
     )
 

@@ -12,6 +12,7 @@ import html
 import re
 from pathlib import Path
 
+import polars as pl
 import pytest
 from openpyxl import load_workbook
 
@@ -184,3 +185,34 @@ def test_a_service_that_stopped_is_answered_by_a_row_with_only_its_code(
     assert warning[5] == "The IMH team closed at the end of June."
     services = "SELECT service FROM activity WHERE quarter = 'Q2' ORDER BY service"
     assert query(settings.warehouse_url, services) == [("CPMHT",), ("MBU",)]
+
+
+def test_only_the_periods_asked_for_are_read_back(
+    landing: Path, settings: Settings, warehouse_url: str
+) -> None:
+    """The figures and the explained warnings of the quarters asked for, not those of
+    another quarter of a year asked for (the reads ask by reporter, year and quarter
+    apart, and keep only the periods wanted)."""
+    from warehouse.engine import cached_warehouse
+    from warehouse.previous import explained_warnings, previous_figures
+
+    settings = settings.model_copy(update={"warehouse_url": warehouse_url})
+    _ingest(landing, settings, "q1.xlsx", _quarter("Q1", 40))
+    _ingest(landing, settings, "q2.xlsx", _quarter("Q2", 130, WHY))
+    engine = cached_warehouse(warehouse_url)
+    # 2022-23 Q2 and 2023-24 Q1 are within the years and quarters asked for, but neither
+    # period is.
+    asked = [("2022-23", "Q1"), ("2023-24", "Q2")]
+
+    figures = previous_figures(engine, [("BQR", LOTHIAN, y, q) for y, q in asked])
+    explained = explained_warnings(engine, [(LOTHIAN, y, q) for y, q in asked])
+
+    periods = figures.select("reporter_code", "financial_year", "quarter").unique().rows()
+    assert periods == [(LOTHIAN, "2022-23", "Q1")]
+    caseload = figures.filter(
+        (pl.col("measure") == "open_caseload") & (pl.col("subject") == "CPMHT")
+    )
+    assert caseload.get_column("value").to_list() == [40]
+    assert explained.is_empty()
+    q2 = explained_warnings(engine, [(LOTHIAN, "2022-23", "Q2")])
+    assert q2.select("quarter", "rule", "value").rows() == [("Q2", "count_jump", "130")]

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
-from sqlalchemy import Engine, Table, select, tuple_
+from sqlalchemy import ColumnElement, Engine, Table, select
 
 from transforms.plausibility import COMPARED, FIGURE_SCHEMA, subject_of
 from warehouse.read import as_utc
@@ -33,8 +33,12 @@ _VIEWS: Final[dict[tuple[str, str], Table]] = {
 }
 _REPORTER: Final = {"BQR": "board_code", "TSR": "charity_number"}
 _SUBJECT_COLUMNS: Final = ("service", "staff_group")
-# Periods per query: a backfill asks for many.
-_CHUNK: Final = 400
+_PERIOD_SCHEMA: Final = {
+    "template": pl.String,
+    "reporter_code": pl.String,
+    "financial_year": pl.String,
+    "quarter": pl.String,
+}
 
 PREVIOUS_SCHEMA: Final[dict[str, pl.DataType]] = {
     **FIGURE_SCHEMA,
@@ -58,32 +62,50 @@ def previous_figures(engine: Engine, periods: Sequence[Period]) -> pl.DataFrame:
     frames = []
     with engine.connect() as connection:
         for (template, sheet), measures in COMPARED.items():
+            wanted = [(r, y, q) for t, r, y, q in periods if t == template]
+            if not wanted:
+                continue
             view = _VIEWS[(template, sheet)]
             reporter = view.c[_REPORTER[template]]
-            wanted = sorted({(r, y, q) for t, r, y, q in periods if t == template})
             names = [name for name in _SUBJECT_COLUMNS if name in view.c]
-            for start in range(0, len(wanted), _CHUNK):
-                rows = connection.execute(
-                    select(
-                        reporter.label("reporter_code"),
-                        view.c.financial_year,
-                        view.c.quarter,
-                        *(view.c[name] for name in names),
-                        *(view.c[m] for m in measures),
-                        submission.c.received_at,
-                    )
-                    .join(submission, submission.c.submission_id == view.c.submission_id)
-                    .where(
-                        tuple_(reporter, view.c.financial_year, view.c.quarter).in_(
-                            wanted[start : start + _CHUNK]
-                        )
-                    )
-                ).all()
-                if rows:
-                    frames.append(_long(template, sheet, measures, names, rows))
+            rows = connection.execute(
+                select(
+                    reporter.label("reporter_code"),
+                    view.c.financial_year,
+                    view.c.quarter,
+                    *(view.c[name] for name in names),
+                    *(view.c[m] for m in measures),
+                    submission.c.received_at,
+                )
+                .join(submission, submission.c.submission_id == view.c.submission_id)
+                .where(*_around(wanted, reporter, view.c.financial_year, view.c.quarter))
+            ).all()
+            if rows:
+                frames.append(_long(template, sheet, measures, names, rows))
     if not frames:
         return pl.DataFrame(schema=PREVIOUS_SCHEMA)
-    return pl.concat(frames, how="vertical")
+    return pl.concat(frames, how="vertical").join(
+        pl.DataFrame(list(periods), schema=_PERIOD_SCHEMA, orient="row").unique(),
+        on=list(_PERIOD_SCHEMA),
+        how="semi",
+    )
+
+
+def _around(
+    periods: Sequence[tuple[str, ...]], *columns: ColumnElement[Any]
+) -> list[ColumnElement[bool]]:
+    """Each column IN its values among `periods`: every period asked for and a few more
+    (another reporter's quarter of the same year), which the caller then leaves out.
+
+    A backfill asks for a thousand periods or more. As a row-value IN, SQLAlchemy renders
+    and binds each of them parameter by parameter (most of the cost of reading them);
+    these few dozen distinct reporters, years and quarters bind at once, and no chunk of
+    periods is needed.
+    """
+    return [
+        column.in_(sorted({row[i] for row in periods if row[i] is not None}))
+        for i, column in enumerate(columns)
+    ]
 
 
 def _long(
@@ -136,29 +158,32 @@ def explained_warnings(engine: Engine, periods: Sequence[tuple[str, str, str]]) 
 
     `EXPLAINED_SCHEMA`: enough to know the same warning again (rule, subject and value).
     """
-    wanted = sorted(set(periods))
-    rows: list[Sequence[object]] = []
+    if not periods:
+        return pl.DataFrame(schema=EXPLAINED_SCHEMA)
     with engine.connect() as connection:
-        for start in range(0, len(wanted), _CHUNK):
-            rows += connection.execute(
-                select(
+        rows = connection.execute(
+            select(
+                submission.c.reporter_code,
+                submission.c.financial_year,
+                submission.c.quarter,
+                validation_issue.c.rule,
+                validation_issue.c.subject,
+                validation_issue.c.value,
+            )
+            .join(submission, submission.c.submission_id == validation_issue.c.submission_id)
+            .where(
+                validation_issue.c.explanation.is_not(None),
+                validation_issue.c.rule.is_not(None),
+                *_around(
+                    periods,
                     submission.c.reporter_code,
                     submission.c.financial_year,
                     submission.c.quarter,
-                    validation_issue.c.rule,
-                    validation_issue.c.subject,
-                    validation_issue.c.value,
-                )
-                .join(submission, submission.c.submission_id == validation_issue.c.submission_id)
-                .where(
-                    validation_issue.c.explanation.is_not(None),
-                    validation_issue.c.rule.is_not(None),
-                    tuple_(
-                        submission.c.reporter_code,
-                        submission.c.financial_year,
-                        submission.c.quarter,
-                    ).in_(wanted[start : start + _CHUNK]),
-                )
-                .distinct()
-            ).all()
-    return pl.DataFrame(rows, schema=EXPLAINED_SCHEMA, orient="row")
+                ),
+            )
+            .distinct()
+        ).all()
+    keys = ["reporter_code", "financial_year", "quarter"]
+    return pl.DataFrame(rows, schema=EXPLAINED_SCHEMA, orient="row").join(
+        pl.DataFrame(list(periods), schema=keys, orient="row").unique(), on=keys, how="semi"
+    )
