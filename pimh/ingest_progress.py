@@ -35,6 +35,7 @@ _WHAT: Final[dict[str, str]] = {
     "load_warehouse": "the warehouse",
     "record_annotated_copies": "the warehouse",
     "publish_trackers": "the warehouse",
+    "name_this_run": "Prefect's API",
 }
 
 

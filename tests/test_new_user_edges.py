@@ -249,6 +249,13 @@ def test_a_retried_warehouse_step_is_named_in_plain_words() -> None:
         "Could not reach the warehouse (prepare_warehouse); retry 2 of 3 in 3 seconds…"
     )
     assert retry_notice("prepare_warehouse-7a1", "Finished in state Completed()") is None
+    # Naming the run reaches Prefect's API, not storage (the default for other steps).
+    assert retry_notice("name_this_run-0c2", message) == (
+        "Could not reach Prefect's API (name_this_run); retry 2 of 3 in 3 seconds…"
+    )
+    assert retry_notice("write_html_reports-5d0", message) == (
+        "Could not reach storage (write_html_reports); retry 2 of 3 in 3 seconds…"
+    )
 
 
 # --- progress, fed by the flow's own steps ------------------------------------------------------

@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Engine, and_, bindparam, delete, select, upda
 from warehouse.bulk_records import insert_records
 from warehouse.engine import write_transaction
 from warehouse.read import as_utc
-from warehouse.row_values import row_in
+from warehouse.row_values import each_in, keep_only
 from warehouse.tables import file_claim, submission
 
 # Set by `pimh worker` for the flow runs it starts: which worker holds a claim.
@@ -100,12 +100,13 @@ def _recorded_before_claims(
     found: dict[str, int] = {}
     for start in range(0, len(files), _BATCH):
         part = files[start : start + _BATCH]
+        wanted = [(sha, origin) for origin, sha in part]
         rows = connection.execute(
-            select(submission.c.origin_path, submission.c.sha256, submission.c.submission_id).where(
-                row_in((submission.c.sha256, submission.c.origin_path), [(h, o) for o, h in part])
+            select(submission.c.sha256, submission.c.origin_path, submission.c.submission_id).where(
+                *each_in((submission.c.sha256,), wanted)
             )
         )
-        found.update({claim_key(o, sha): int(sid) for o, sha, sid in rows})
+        found.update({claim_key(o, sha): int(sid) for sha, o, sid in keep_only(rows, wanted)})
     return found
 
 

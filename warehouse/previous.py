@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Final
 
 import polars as pl
-from sqlalchemy import ColumnElement, Engine, Table, select
+from sqlalchemy import Engine, Table, select
 
 from transforms.plausibility import COMPARED, FIGURE_SCHEMA, subject_of
 from warehouse.read import as_utc
+from warehouse.row_values import each_in
 from warehouse.tables import submission, validation_issue
 from warehouse.views.current import activity as activity_view
 from warehouse.views.current import finance, staffing, third_sector_finance
@@ -78,7 +79,7 @@ def previous_figures(engine: Engine, periods: Sequence[Period]) -> pl.DataFrame:
                     submission.c.received_at,
                 )
                 .join(submission, submission.c.submission_id == view.c.submission_id)
-                .where(*_around(wanted, reporter, view.c.financial_year, view.c.quarter))
+                .where(*each_in((reporter, view.c.financial_year, view.c.quarter), wanted))
             ).all()
             if rows:
                 frames.append(_long(template, sheet, measures, names, rows))
@@ -89,23 +90,6 @@ def previous_figures(engine: Engine, periods: Sequence[Period]) -> pl.DataFrame:
         on=list(_PERIOD_SCHEMA),
         how="semi",
     )
-
-
-def _around(
-    periods: Sequence[tuple[str, ...]], *columns: ColumnElement[Any]
-) -> list[ColumnElement[bool]]:
-    """Each column IN its values among `periods`: every period asked for and a few more
-    (another reporter's quarter of the same year), which the caller then leaves out.
-
-    A backfill asks for a thousand periods or more. As a row-value IN, SQLAlchemy renders
-    and binds each of them parameter by parameter (most of the cost of reading them);
-    these few dozen distinct reporters, years and quarters bind at once, and no chunk of
-    periods is needed.
-    """
-    return [
-        column.in_(sorted({row[i] for row in periods if row[i] is not None}))
-        for i, column in enumerate(columns)
-    ]
 
 
 def _long(
@@ -174,11 +158,9 @@ def explained_warnings(engine: Engine, periods: Sequence[tuple[str, str, str]]) 
             .where(
                 validation_issue.c.explanation.is_not(None),
                 validation_issue.c.rule.is_not(None),
-                *_around(
+                *each_in(
+                    (submission.c.reporter_code, submission.c.financial_year, submission.c.quarter),
                     periods,
-                    submission.c.reporter_code,
-                    submission.c.financial_year,
-                    submission.c.quarter,
                 ),
             )
             .distinct()

@@ -1,22 +1,42 @@
-"""A row-value IN (`(a, b) IN (...)`) that SQLite can answer from an index.
+"""Finding the stored rows that match many tuples (`(a, b) IN (...)`) cheaply.
 
-SQLite answers `(sha256, origin_path) IN (VALUES ...)` by scanning the whole table, once
-per chunk a load writes; with each leading column also IN its own values it searches the
-index those columns lead and checks the pairs only on the rows found.
+A backfill asks the warehouse about thousands of tuples at once: the (sha256, origin) of
+every file, the (reporter, year, quarter) of every return. As a row-value IN, SQLAlchemy
+renders and binds every value of every tuple one parameter at a time, and SQLite answers
+it by scanning the whole table. Asking instead for each column IN its own distinct values
+binds far fewer parameters (a backfill's 1,920 periods have a few dozen reporters, years
+and quarters) and lets SQLite search the index the first column leads. That finds every
+row asked for and perhaps a few more (another reporter's quarter of the same year), so the
+caller keeps exactly the tuples it asked for (`keep_only`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from typing import Any
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, tuple_
+from sqlalchemy import ColumnElement
+
+RowT = TypeVar("RowT", bound=Sequence[Any])
 
 
-def row_in(
-    columns: Sequence[ColumnElement[Any]], rows: Collection[tuple[Any, ...]], *, indexed: int = 1
-) -> ColumnElement[bool]:
-    """`tuple(columns) IN rows`, with the first `indexed` columns (those an index leads
-    with) each IN its distinct values too."""
-    leading = [column.in_({row[i] for row in rows}) for i, column in enumerate(columns[:indexed])]
-    return and_(*leading, tuple_(*columns).in_(list(rows)))
+def each_in(
+    columns: Sequence[ColumnElement[Any]], rows: Collection[Sequence[Any]]
+) -> list[ColumnElement[bool]]:
+    """Each of `columns` IN its distinct values among `rows` (None, which no IN matches,
+    left out): conditions for a query's `where`, matching a superset of `rows`."""
+    return [
+        column.in_(sorted({row[i] for row in rows if row[i] is not None}))
+        for i, column in enumerate(columns)
+    ]
+
+
+def keep_only(
+    found: Iterable[RowT], wanted: Collection[tuple[Any, ...]], width: int | None = None
+) -> list[RowT]:
+    """The rows of `found` whose first `width` values (all of a wanted tuple's, by default)
+    are one of the `wanted` tuples: what an `each_in` query found, narrowed to exactly
+    what was asked for."""
+    wanted = set(wanted)
+    size = width if width is not None else len(next(iter(wanted), ()))
+    return [row for row in found if tuple(row[:size]) in wanted]

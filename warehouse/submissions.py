@@ -22,7 +22,7 @@ from domain.periods import due_date, quarter_bounds
 from domain.records import SubmissionRecord
 from warehouse.bulk_records import insert_records
 from warehouse.read import as_utc
-from warehouse.row_values import row_in
+from warehouse.row_values import each_in, keep_only
 from warehouse.tables import dim_quarter, received_file, submission, validation_issue
 
 Period = tuple[str | None, str | None, str | None]
@@ -37,14 +37,14 @@ def already_loaded(connection: Connection, records: Sequence[SubmissionRecord]) 
     wanted = {(r.sha256, r.origin_path): r for r in records}
     rows = connection.execute(
         select(
-            submission.c.submission_id,
             submission.c.sha256,
             submission.c.origin_path,
+            submission.c.submission_id,
             submission.c.received_at,
-        ).where(row_in((submission.c.sha256, submission.c.origin_path), wanted))
+        ).where(*each_in((submission.c.sha256,), wanted))
     )
     found: dict[int, int] = {}
-    for submission_id, sha256, origin, received_at in rows:
+    for sha256, origin, submission_id, received_at in keep_only(rows, wanted):
         record = wanted[(sha256, origin)]
         if as_utc(received_at) == record.received_at:
             found[record.key] = submission_id
@@ -122,11 +122,11 @@ def _loaded_before(
     pairs = list({(r.sha256, r.reporter_code) for r in accepted})
     rows = connection.execute(
         select(submission.c.sha256, submission.c.reporter_code).where(
-            row_in((submission.c.sha256, submission.c.reporter_code), pairs),
+            *each_in((submission.c.sha256,), pairs),
             submission.c.status.in_(("accepted", "superseded")),
         )
     )
-    return {(sha, reporter) for sha, reporter in rows}
+    return {(sha, reporter) for sha, reporter in keep_only(rows, pairs)}
 
 
 def _current(
@@ -141,15 +141,15 @@ def _current(
             submission.c.submission_id,
             submission.c.received_at,
         ).where(
-            row_in(  # the index of current returns leads with reporter and year
+            # The index of current returns leads with reporter and year.
+            *each_in(
                 (submission.c.reporter_code, submission.c.financial_year, submission.c.quarter),
                 periods,
-                indexed=2,
             ),
             submission.c.status == "accepted",
         )
     )
-    return {(r, y, q): (int(sid), as_utc(at)) for r, y, q, sid, at in rows}
+    return {(r, y, q): (int(sid), as_utc(at)) for r, y, q, sid, at in keep_only(rows, periods)}
 
 
 def decide_current(
