@@ -93,19 +93,17 @@ def stack_sheet(layout: SheetLayout, parts: Sequence[SheetPart]) -> pl.DataFrame
     vectorised step: per-return polars calls would dominate a backfill of small sheets.
     """
     columns = [SHEET_ROW, *(c.key for c in layout.columns)]
+    # Each table's slice of its batch's frame, taken once (a backfill has thousands).
+    kept = [(part, frame) for part in parts if (frame := part.table.frame).height]
     # The reader already orders a table's columns so; select only when one does not.
-    frames = [
-        frame if frame.columns == columns else frame.select(columns)
-        for frame in (part.table.frame for part in parts)
-        if frame.height
-    ]
+    frames = [frame if frame.columns == columns else frame.select(columns) for _, frame in kept]
     if not frames:
         stacked = empty_sheet_frame(layout)
     else:
         owners = pl.DataFrame(
             {
-                RETURN_INDEX: [p.return_index for p in parts if p.table.frame.height],
-                "rows": [p.table.frame.height for p in parts if p.table.frame.height],
+                RETURN_INDEX: [part.return_index for part, _ in kept],
+                "rows": [frame.height for _, frame in kept],
             },
             schema={RETURN_INDEX: pl.Int64, "rows": pl.Int64},
         )
