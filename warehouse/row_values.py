@@ -31,12 +31,10 @@ def each_in(
     ]
 
 
-def keep_only(
-    found: Iterable[RowT], wanted: Collection[tuple[Any, ...]], width: int | None = None
-) -> list[RowT]:
-    """The rows of `found` whose first `width` values (all of a wanted tuple's, by default)
-    are one of the `wanted` tuples: what an `each_in` query found, narrowed to exactly
-    what was asked for."""
-    wanted = set(wanted)
-    size = width if width is not None else len(next(iter(wanted), ()))
-    return [row for row in found if tuple(row[:size]) in wanted]
+def keep_only(found: Iterable[RowT], wanted: Collection[tuple[Any, ...]]) -> list[RowT]:
+    """The rows of `found` that begin with one of the `wanted` tuples: what an `each_in`
+    query found, narrowed to exactly what was asked for. As in SQL, a tuple holding None
+    matches nothing."""
+    exact = {row for row in wanted if None not in row}
+    size = len(next(iter(exact), ()))
+    return [row for row in found if tuple(row[:size]) in exact]
