@@ -23,12 +23,10 @@ from flows.email_tasks import send_reporter_emails
 from flows.long_lived import freeze_long_lived_objects
 from flows.progress import report
 from flows.report_tasks import (
-    finish_owed_copies,
     make_annotated_copies,
     name_this_run,
     publish_summary,
     publish_trackers,
-    record_annotated_copies,
     write_annotated_copies,
     write_html_reports,
     write_refused_reports,
@@ -36,7 +34,6 @@ from flows.report_tasks import (
 from flows.tasks import (
     add_plausibility_warnings,
     claim_files,
-    confirm_archived,
     find_returns,
     load_warehouse,
     make_fact_rows,
@@ -45,7 +42,6 @@ from flows.tasks import (
     read_returns,
     receive_files,
     record_outcomes,
-    sort_received,
     validate_returns,
 )
 from intake.plausibility import thresholds_of
@@ -125,10 +121,9 @@ def _ingest_claimed(
 ) -> list[FileSummary]:
     """The flow's steps from claiming the received files to the run's summary."""
     url, workers = settings.warehouse_url, settings.reader_processes
-    claimed, recorded, elsewhere = claim_files(
+    sorted_files, recorded, elsewhere = claim_files(
         data(received), url, claimant, settings.claim_lease_seconds
     )
-    sorted_files = sort_received(data(claimed), url)
     report("new", len(sorted_files.new))
     contents = read_returns(data(sorted_files.new), settings)
     report("read", len(contents))
@@ -140,11 +135,12 @@ def _ingest_claimed(
     # Naming the run is a call on Prefect's API alone: it is made meanwhile, and a run
     # that could not be renamed still completes (`_say_if_unnamed`).
     naming = name_this_run.submit(data(records)) if records else None
-    confirm_archived(data(archiving))
-    # The copies are made in the worker pool while the reports are written and the
-    # warehouse loads; the warehouse records only the HTML report.
+    # The copies are made in the worker pool while the reports are written (once the
+    # archive holds every file) and the warehouse loads; it records only the HTML report.
     copies = make_annotated_copies.submit(data(records), data(received), workers)
-    places = write_html_reports(data(records), data(received), settings.feedback_url)
+    places = write_html_reports(
+        data(archiving), data(records), data(received), settings.feedback_url
+    )
     checkpoint("after_html_reports")
     loaded = load_warehouse(
         data(records), data(facts), url, settings.load_chunk_size, claimant.token
@@ -161,9 +157,14 @@ def _ingest_claimed(
         data(elsewhere),
     )
     checkpoint("before_annotated_copies")
-    written = write_annotated_copies(data(copies), data(places), data(records), data(loaded.ids))
-    record_annotated_copies(data(written), url)
-    finish_owed_copies(url, workers)
+    write_annotated_copies(
+        data(copies),
+        data(places),
+        data(records),
+        data(loaded.ids),
+        warehouse_url=url,
+        workers=workers,
+    )
     # A mail server down (after the task's retries) fails this step only: the emails wait.
     send_reporter_emails(url, return_state=True)
     trackers.result()  # a tracker that could not be published fails the run, as before

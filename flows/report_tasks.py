@@ -19,6 +19,7 @@ from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCol
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run as runtime_flow_run
 from prefect.utilities.context import get_task_and_flow_run_ids
+from sqlalchemy import Engine
 
 from config.faults import checkpoint
 from connectors.archive import read_bytes
@@ -31,6 +32,7 @@ from feedback.subject import FeedbackSubject
 from feedback.writer import report_root, write_annotated_copy, write_html_report
 from flows.tasks import DATABASE_DELAYS, STORAGE_DELAYS
 from intake.outcome import needing_feedback
+from intake.received import Archiving
 from intake.summary import (
     FileSummary,
     feedback_root_for,
@@ -95,14 +97,26 @@ def _subject(record: SubmissionRecord) -> FeedbackSubject:
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
 def write_html_reports(
-    records: Sequence[SubmissionRecord], received: Sequence[ReceivedFile], feedback_url: str | None
+    archiving: Archiving,
+    records: Sequence[SubmissionRecord],
+    received: Sequence[ReceivedFile],
+    feedback_url: str | None,
 ) -> list[FeedbackPlace]:
-    """An HTML report for every return with problems (and only those); where each went.
+    """Once every received file is confirmed in the archive (nothing is written or
+    recorded about a file before its copy is kept), an HTML report for every return with
+    problems (and only those); where each went.
 
     Each record is given its report's location (`feedback_url`), which the warehouse
     records: the report exists before the submission is recorded. Without a feedback
     location, feedback goes beside the landing area the file came from.
     """
+    archiving.confirm()
+    return _write_reports(records, received, feedback_url)
+
+
+def _write_reports(
+    records: Sequence[SubmissionRecord], received: Sequence[ReceivedFile], feedback_url: str | None
+) -> list[FeedbackPlace]:
     by_key = {item.key: item for item in received}
     places = []
     for record in needing_feedback(records):
@@ -120,18 +134,27 @@ def write_refused_reports(
     refused: Sequence[SubmissionRecord], received: Sequence[ReceivedFile], feedback_url: str | None
 ) -> None:
     """The report, anew, of each return the warehouse would not store (now rejected)."""
-    write_html_reports.fn(refused, received, feedback_url)
+    _write_reports(refused, received, feedback_url)
 
 
+# Storage and the warehouse alike: the two are retried with the same delays.
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
 def write_annotated_copies(
     copies: PrefectFuture[list[bytes | None]],
     places: Sequence[FeedbackPlace],
     records: Sequence[SubmissionRecord],
     submission_ids: dict[int, int],
+    *,
+    warehouse_url: str,
+    workers: int,
 ) -> dict[int, str | None]:
-    """Each annotated copy beside its HTML report, once the pool has made them all; where
-    each went (None: no copy could be made), by submission id."""
+    """Each annotated copy beside its HTML report, once the pool has made them all; then
+    the warehouse told they are no longer owed, and any copy an earlier, interrupted run
+    still owes made and written too (`finish_owed_copies`). Where each of this run's went
+    (None: no copy could be made), by submission id.
+
+    A retry writes a copy again over itself: writing and recording are both idempotent.
+    """
     owed = needing_feedback(records)
     written: dict[int, str | None] = {}
     for (root, subject), copy, record in zip(places, copies.result(), owed, strict=True):
@@ -139,19 +162,14 @@ def write_annotated_copies(
         checkpoint("after_annotated_copy")
         if record.key in submission_ids:
             written[submission_ids[record.key]] = url
+    engine = cached_warehouse(warehouse_url)
+    record_copies(engine, written)
+    finish_owed_copies(engine, workers)
     return written
 
 
-@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)
-def record_annotated_copies(written: dict[int, str | None], warehouse_url: str) -> None:
-    """The copies written are no longer owed."""
-    record_copies(cached_warehouse(warehouse_url), written)
-
-
-@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
-def finish_owed_copies(warehouse_url: str, workers: int) -> int:
+def finish_owed_copies(engine: Engine, workers: int) -> int:
     """The annotated copies earlier, interrupted runs still owe, written now; how many."""
-    engine = cached_warehouse(warehouse_url)
     owed = owed_copies(engine)
     if not owed:
         return 0

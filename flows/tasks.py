@@ -58,33 +58,20 @@ def receive_files(
     return receive_batch(landed, archive_url, received_at, workers)
 
 
-@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=STORAGE_DELAYS)
-def confirm_archived(archiving: Archiving) -> None:
-    """Every received file is in the archive before anything about it is recorded."""
-    archiving.confirm()
-
-
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)
 def claim_files(
     received: Sequence[ReceivedFile], warehouse_url: str, claimant: Claimant, lease_seconds: float
-) -> tuple[list[ReceivedFile], list[ReceivedFile], list[ReceivedFile]]:
-    """Claim every received file for this run: (claimed, recorded already, taken by another
-    run). Only claimed files are read and recorded (`warehouse.claims`)."""
-    return split_by_claims(
-        received,
-        claim(
-            cached_warehouse(warehouse_url),
-            [(item.landed.url, item.sha256) for item in received],
-            claimant,
-            lease_seconds,
-        ),
+) -> tuple[Triage, list[ReceivedFile], list[ReceivedFile]]:
+    """Claim every received file for this run, and sort the claimed ones into new and
+    already processed: (sorted, recorded already, taken by another run). Only claimed
+    files are read and recorded (`warehouse.claims`); a retry claims again what this run
+    holds already. One task, one round of the warehouse: a run's first questions of it."""
+    engine = cached_warehouse(warehouse_url)
+    files = [(item.landed.url, item.sha256) for item in received]
+    claimed, recorded, elsewhere = split_by_claims(
+        received, claim(engine, files, claimant, lease_seconds)
     )
-
-
-@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)
-def sort_received(received: Sequence[ReceivedFile], warehouse_url: str) -> Triage:
-    known = known_files(cached_warehouse(warehouse_url), [r.sha256 for r in received])
-    return triage(received, known)
+    return triage(claimed, known_files(engine, [r.sha256 for r in claimed])), recorded, elsewhere
 
 
 @task(cache_policy=NO_CACHE)

@@ -30,10 +30,9 @@ _RETRY_LOGGER: Final = "prefect.task_runs"
 _WHAT: Final[dict[str, str]] = {
     "prepare_warehouse": "the warehouse",
     "claim_files": "the warehouse",
-    "sort_received": "the warehouse",
     "read_register": "the warehouse",
     "load_warehouse": "the warehouse",
-    "record_annotated_copies": "the warehouse",
+    "write_annotated_copies": "storage or the warehouse",
     "publish_trackers": "the warehouse",
     "name_this_run": "Prefect's API",
 }

@@ -267,8 +267,7 @@ INGEST_STEPS = [
     "prepare_warehouse",
     "find_returns",
     "receive_files",
-    "claim_files",
-    "sort_received",
+    "claim_files",  # and sorts the claimed files into new and already processed
     "read_returns",
     "read_register",
     "validate_returns",  # one per template, at once: a board's (BQR) and a charity's (TSR)
@@ -277,13 +276,10 @@ INGEST_STEPS = [
     "add_plausibility_warnings",  # once per template with accepted returns: here BQR
     "record_outcomes",
     "name_this_run",
-    "confirm_archived",
     "make_annotated_copies",
-    "write_html_reports",
+    "write_html_reports",  # once every file is confirmed archived
     "load_warehouse",
-    "write_annotated_copies",
-    "record_annotated_copies",
-    "finish_owed_copies",
+    "write_annotated_copies",  # recorded as written, then any an earlier run still owes
     "send_reporter_emails",
     "publish_trackers",
     "publish_summary",
@@ -326,9 +322,10 @@ def test_each_step_of_the_flow_is_a_task_run_of_its_own(landing: Path, settings:
     # Shaping can reject a return: it comes before the comparison and the records.
     assert names.index("make_fact_rows") < names.index("add_plausibility_warnings")
     assert names.index("add_plausibility_warnings") < names.index("record_outcomes")
-    assert names.index("record_outcomes") < names.index("confirm_archived")
+    assert names.index("record_outcomes") < names.index("write_html_reports")
+    assert names.index("write_html_reports") < names.index("load_warehouse")
     assert names.index("load_warehouse") < names.index("write_annotated_copies")
-    assert names.index("finish_owed_copies") < names.index("send_reporter_emails")
+    assert names.index("write_annotated_copies") < names.index("send_reporter_emails")
 
 
 def _archived_files(archive: Path) -> list[Path]:

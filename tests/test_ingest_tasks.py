@@ -12,11 +12,14 @@ from domain.records import SubmissionRecord
 from flows.report_tasks import make_annotated_copies, write_annotated_copies, write_html_reports
 from intake.landed import settled_returns
 from intake.outcome import submission_records
+from intake.received import Archiving
 from intake.triage import Triage
 from schemas.validate_batch import validate_by_template
 from tests.builders import changed, valid_return, write
 from tests.received_builders import board_bytes, read, received
 from tests.tsr_builders import register_frame
+from warehouse.engine import cached_warehouse
+from warehouse.migrate import upgrade
 
 LOTHIAN, FIFE = "S08000024", "S08000029"
 
@@ -60,16 +63,26 @@ class _Made:
         return self.future.result()
 
 
-def test_feedback_is_written_for_the_return_with_problems_only(tmp_path: Path) -> None:
+def _archived(tmp_path: Path) -> Archiving:
+    """A batch's archiving with every copy already kept."""
+    return Archiving(archive_root=str(tmp_path / "archive"))
+
+
+def test_feedback_is_written_for_the_return_with_problems_only(
+    tmp_path: Path, sqlite_url: str
+) -> None:
     """Its HTML report is written and its location recorded, then its annotated copy
     beside it; the clean return gets neither."""
     records, sorted_files = _records(tmp_path)
     feedback = tmp_path / "feedback"
+    upgrade(cached_warehouse(sqlite_url))
 
     copies = make_annotated_copies.fn(records, sorted_files.new, 0)
-    places = write_html_reports.fn(records, sorted_files.new, str(feedback))
+    places = write_html_reports.fn(_archived(tmp_path), records, sorted_files.new, str(feedback))
     made = cast("PrefectFuture[list[bytes | None]]", _Made(copies))
-    written_by_id = write_annotated_copies.fn(made, places, records, {1: 41, 0: 40})
+    written_by_id = write_annotated_copies.fn(
+        made, places, records, {1: 41, 0: 40}, warehouse_url=sqlite_url, workers=0
+    )
 
     clean, warned = records
     assert warned.annotation_owed
@@ -89,7 +102,7 @@ def test_feedback_is_written_for_the_return_with_problems_only(tmp_path: Path) -
 def test_feedback_goes_beside_the_landing_area_when_no_place_is_set(tmp_path: Path) -> None:
     records, sorted_files = _records(tmp_path)
 
-    places = write_html_reports.fn(records, sorted_files.new, None)
+    places = write_html_reports.fn(_archived(tmp_path), records, sorted_files.new, None)
 
     assert [root for root, _ in places] == [str(tmp_path / "feedback")]
     assert records[1].feedback_url is not None

@@ -20,7 +20,7 @@ from feedback.writer import write_html_report
 from flows.report_tasks import finish_owed_copies
 from tests.builders import changed, valid_return, write
 from tests.queries import query
-from warehouse.engine import open_warehouse
+from warehouse.engine import cached_warehouse, open_warehouse
 from warehouse.load import load_submissions
 from warehouse.migrate import upgrade
 
@@ -72,7 +72,7 @@ def test_the_next_run_writes_the_copy_an_interrupted_run_owed(
     folder = _owed_return(tmp_path, warehouse_url)
     assert [p.suffix for p in folder.iterdir()] == [".html"]
 
-    finished = finish_owed_copies.fn(warehouse_url, 0)
+    finished = finish_owed_copies(cached_warehouse(warehouse_url), 0)
 
     assert finished == 1
     [copy] = [p for p in folder.iterdir() if p.name.endswith("-annotated.xlsx")]
@@ -81,4 +81,4 @@ def test_the_next_run_writes_the_copy_an_interrupted_run_owed(
     assert query(warehouse_url, "SELECT is_annotation_owed, annotated_url FROM submission") == [
         (False, str(copy))
     ]
-    assert finish_owed_copies.fn(warehouse_url, 0) == 0  # nothing owed any more
+    assert finish_owed_copies(cached_warehouse(warehouse_url), 0) == 0  # nothing owed any more
