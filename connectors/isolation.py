@@ -270,5 +270,48 @@ def map_isolated(
     ]
 
 
+def map_in_lanes(
+    items: Sequence[A],
+    work: Callable[[A], R],
+    workers: int,
+    seconds_per_item: float,
+    failed: Callable[[str], R],
+    *,
+    lanes: int,
+) -> list[R]:
+    """`map_isolated`, with at most `lanes` of the pool's processes at work on the items.
+
+    For work done while this process has work of its own (the annotated copies, made while
+    the warehouse loads): on a machine with as many cores as the pool has processes, every
+    process at work would leave this one a share of a core. The items are split into
+    `lanes` runs, each made one item after another by one process; a run whose process
+    crashes or hangs is made again one item per process, so only the culprit is lost.
+    """
+    if workers <= 0 or lanes >= workers or len(items) < 2:
+        return map_isolated(items, work, workers, seconds_per_item, failed)
+    size = -(-len(items) // max(1, lanes))
+    runs = [list(items[i : i + size]) for i in range(0, len(items), size)]
+    made = map_isolated(runs, _Lane(work), workers, seconds_per_item * size, _lost_chunk)
+    results: list[R] = []
+    for run, result in zip(runs, made, strict=True):
+        results += (
+            [_unless_raised(item, failed) for item in result]
+            if result is not None
+            else map_isolated(run, work, workers, seconds_per_item, failed)
+        )
+    return results
+
+
+@dataclass(frozen=True, slots=True)
+class _Lane(Generic[A, R]):
+    """`work` applied to each of a run of items in turn, each item's failure its own."""
+
+    work: Callable[[A], R]
+
+    def __call__(self, items: list[A]) -> list[R | _Raised]:
+        contained = _Contained(self.work)
+        return [contained(item) for item in items]
+
+
 def _unless_raised(result: R | _Raised, failed: Callable[[str], R]) -> R:
     return failed(_CRASHED) if isinstance(result, _Raised) else result

@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 
 from config.faults import checkpoint
 from connectors.archive import read_bytes
-from connectors.isolation import map_isolated
+from connectors.isolation import map_in_lanes, map_isolated
 from domain.periods import Period
 from domain.records import ReceivedFile, SubmissionRecord
 from domain.reference import BOARDS
@@ -78,7 +78,10 @@ def make_annotated_copies(
     jobs: list[AnnotateJob] = [
         (by_key[r.key].data, r.file_name, r.issues, _subject(r)) for r in needing_feedback(records)
     ]
-    return map_isolated(jobs, annotate_job, workers, ANNOTATE_SECONDS, _no_copy)
+    # One process fewer than the pool has: the load, meanwhile, keeps a core to itself.
+    return map_in_lanes(
+        jobs, annotate_job, workers, ANNOTATE_SECONDS, _no_copy, lanes=max(1, workers - 1)
+    )
 
 
 def _subject(record: SubmissionRecord) -> FeedbackSubject:

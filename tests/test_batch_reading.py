@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from benchmarks.generate import QUIRKS
-from connectors.isolation import extract_many, map_isolated
+from connectors.isolation import extract_many, map_in_lanes, map_isolated
 from connectors.workbook import extract_workbook, extract_workbooks
 from domain.workbook import WorkbookContent
 from samples.board_returns import Quirks, realistic_board_return
@@ -22,7 +22,7 @@ from samples.third_sector_demo import demo_register
 from samples.third_sector_returns import realistic_third_sector_return
 from schemas.validate_batch import RETURN_LAYOUTS
 from tests.builders import valid_return, write
-from tests.crashers import CRASH, crash_on_magic
+from tests.crashers import CRASH, RAISE, crash_on_magic, hog_on_magic
 from tests.tsr_builders import valid_tsr, write_tsr
 
 MAX_BYTES, MAX_EXPANDED = 20_000_000, 200_000_000
@@ -142,3 +142,27 @@ def test_a_crashing_item_fails_alone_in_map_isolated() -> None:
     results = map_isolated(items, crash_on_magic, 2, 30.0, lambda reason: None)
 
     assert [r.template_name if r else None for r in results] == ["one", None, "three", "four"]
+
+
+def test_work_in_one_lane_is_done_by_one_process_in_order() -> None:
+    """The annotated copies are made in one lane of a two-process pool, so that the flow's
+    own process keeps a core for the load: one process makes them all, one after another."""
+    items = [f"item {n}".encode() for n in range(9)]
+
+    results = map_in_lanes(items, crash_on_magic, 2, 30.0, lambda reason: None, lanes=1)
+
+    assert [r.template_name if r else None for r in results] == [i.decode() for i in items]
+    assert len({r.template_version for r in results if r}) == 1
+
+
+def test_a_crashing_or_raising_item_fails_alone_in_its_lane() -> None:
+    """A lane whose process dies is made again one item per process: only the culprit is
+    lost; an item that raises fails alone without losing its lane."""
+    crashed = map_in_lanes(
+        [b"one", CRASH, b"three", b"four"], crash_on_magic, 2, 30.0, lambda _: None, lanes=1
+    )
+    raised = map_in_lanes([b"one", RAISE, b"three"], hog_on_magic, 2, 30.0, lambda _: None, lanes=1)
+
+    assert [r.template_name if r else None for r in crashed] == ["one", None, "three", "four"]
+    assert [r.template_name if r else None for r in raised] == ["one", None, "three"]
+    assert len({r.template_version for r in raised if r}) == 1  # its lane was not lost
