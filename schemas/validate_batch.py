@@ -71,8 +71,10 @@ class TemplateBatch:
 
     def is_accepted(self, position: int) -> bool:
         """No error at all, listed or only counted: one error rejects the whole return."""
-        return not self.unlisted(position)[0] and not any(
-            issue.is_error for issue in self.issues(position)
+        return not (
+            self.unlisted(position)[0]
+            or any(issue.is_error for issue in self.returns[position].content.issues)
+            or any(issue.is_error for issue in self.validated.issues.get(position, ()))
         )
 
     @property

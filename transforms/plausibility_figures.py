@@ -21,26 +21,38 @@ from transforms.plausibility import COMPARED, CURRENT_EXTRA, FIGURE_SCHEMA, subj
 
 _TEMPLATES: dict[str, TemplateLayout] = {BQR.code: BQR, TSR.code: TSR}
 _LETTER_KEY = "letter_key"
+_LAYOUT = "layout"
 
 
 def _letters(batch: TemplateBatch, sheet: str, positions: Sequence[int]) -> pl.DataFrame:
-    """(file key, column key, letter) for each accepted return's columns on the sheet."""
-    rows = [
-        (batch.keys[position], key, letter)
-        for position in positions
-        if (table := batch.returns[position].content.sheets.get(sheet)) is not None
-        for key, letter in table.letters.items()
-    ]
-    return pl.DataFrame(
-        rows,
-        schema={RETURN_INDEX: pl.Int64, _LETTER_KEY: pl.String, "letter": pl.String},
+    """(file key, column key, letter) for each accepted return's columns on the sheet.
+
+    Most returns are laid out alike: each distinct set of letters is framed once, and
+    joined to the returns having it.
+    """
+    distinct: dict[tuple[tuple[str, str], ...], int] = {}
+    having: list[tuple[int, int]] = []
+    for position in positions:
+        table = batch.returns[position].content.sheets.get(sheet)
+        if table is not None:
+            layout = tuple(table.letters.items())
+            having.append((batch.keys[position], distinct.setdefault(layout, len(distinct))))
+    layouts = pl.DataFrame(
+        [(number, key, letter) for layout, number in distinct.items() for key, letter in layout],
+        schema={_LAYOUT: pl.Int64, _LETTER_KEY: pl.String, "letter": pl.String},
         orient="row",
+    )
+    return (
+        pl.DataFrame(having, schema={RETURN_INDEX: pl.Int64, _LAYOUT: pl.Int64}, orient="row")
+        .join(layouts, on=_LAYOUT, how="inner")
+        .drop(_LAYOUT)
     )
 
 
-def _sheet_figures(batch: TemplateBatch, sheet: str, measures: Sequence[str]) -> pl.DataFrame:
+def _sheet_figures(
+    batch: TemplateBatch, accepted: Sequence[int], sheet: str, measures: Sequence[str]
+) -> pl.DataFrame:
     layout = sheet_layout(_TEMPLATES[batch.template], sheet)
-    accepted = batch.accepted
     keys = dict(enumerate(batch.keys))
     reporters = pl.DataFrame(
         {
@@ -99,9 +111,9 @@ def _sheet_figures(batch: TemplateBatch, sheet: str, measures: Sequence[str]) ->
 def current_figures(batches: Sequence[TemplateBatch]) -> pl.DataFrame:
     """The compared figures of every accepted return of the run's batches."""
     frames = [
-        _sheet_figures(batch, sheet, measures)
+        _sheet_figures(batch, accepted, sheet, measures)
         for batch in batches
-        if batch.accepted
+        if (accepted := batch.accepted)
         for (template, sheet), measures in COMPARED.items()
         if template == batch.template and sheet in batch.validated.sheets
     ]
