@@ -125,7 +125,7 @@ def _ingest_claimed(
         data(received), url, claimant, settings.claim_lease_seconds
     )
     report("new", len(sorted_files.new))
-    contents = read_returns(data(sorted_files.new), settings)
+    contents = read_returns(data(sorted_files.new), data(archiving), settings)
     report("read", len(contents))
     checkpoint("after_read")
     register = read_register(url) if sorted_files.new else empty_register()

@@ -75,14 +75,20 @@ def claim_files(
 
 
 @task(cache_policy=NO_CACHE)
-def read_returns(new: Sequence[ReceivedFile], settings: Settings) -> list[WorkbookContent]:
-    return extract_many(
+def read_returns(
+    new: Sequence[ReceivedFile], archiving: Archiving, settings: Settings
+) -> list[WorkbookContent]:
+    """What each new file holds; then the archive copies are started in the worker pool,
+    to be written while this process validates (`intake.received.Archiving`)."""
+    contents = extract_many(
         [item.data for item in new],
         RETURN_LAYOUTS,
         settings.max_file_bytes,
         settings.max_expanded_bytes,
         settings.reader_processes,
     )
+    archiving.start()
+    return contents
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=DATABASE_DELAYS)

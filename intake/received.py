@@ -14,19 +14,35 @@ from domain.records import LandedFile, ReceivedFile
 
 @dataclass(slots=True)
 class Archiving:
-    """The archive copies of a batch being written in the background.
+    """The archive copies of a batch, written in the background once `start`ed.
 
-    `confirm` returns only once every copy is stored, writing again any that failed, and
-    raises if one still cannot be stored. The flow confirms before it records anything in
-    the warehouse or writes feedback, so a file is never on record without its copy (and
-    the landing area still holds the original until then).
+    `start` hands the copies to the reader's worker processes. The flow starts them once
+    the batch is read: queued before the reading, they held up every read by the tenth
+    of a second a worker takes to write a thousand copies, on a machine whose cores the
+    reading keeps busy; after it, they are written while this process validates.
+    `confirm` starts any not yet started and returns only once every copy is stored,
+    writing again any that failed, and raises if one still cannot be stored. The flow
+    confirms before it records anything in the warehouse or writes feedback, so a file
+    is never on record without its copy (and the landing area still holds the original
+    until then).
     """
 
     archive_root: str
+    workers: int = 0
+    queued: list[list[ReceivedFile]] = field(default_factory=list)
     pending: list[tuple[list[ReceivedFile], Future[list[str]]]] = field(default_factory=list)
     failed: list[ReceivedFile] = field(default_factory=list)
 
+    def start(self) -> None:
+        """The queued copies handed to the worker pool, one share per worker."""
+        for items in self.queued:
+            triples = [(i.sha256, i.landed.file_name, i.data) for i in items]
+            future = submit_to_pool(self.workers, archive_all, self.archive_root, triples)
+            self.pending.append((items, future))
+        self.queued.clear()
+
     def confirm(self) -> None:
+        self.start()
         for items, future in self.pending:
             if future.exception() is not None:
                 self.failed.extend(items)
@@ -56,10 +72,10 @@ def receive_batch(
 ) -> tuple[list[ReceivedFile], Archiving]:
     """Read and fingerprint every file now; archive them in the background.
 
-    The copies are written by the reader's worker processes (`workers` of them), ahead of
-    the reading they queue before: threads here would make every read and every result
+    The copies are written by the reader's worker processes (`workers` of them) once
+    `Archiving.start` is called: threads here would make every read and every result
     wait its turn for this process's interpreter lock. With no workers they are written
-    here and now. The copies' locations are known at once (the archive is
+    here, by `confirm`. The copies' locations are known at once (the archive is
     content-addressed); call `Archiving.confirm` before relying on them.
     """
     now = received_at or dt.datetime.now(dt.UTC)
@@ -69,14 +85,11 @@ def receive_batch(
         sha256 = sha256_of(data)
         url = archive_url_for(archive_root, sha256, file.file_name)
         received.append(ReceivedFile(key, file, data, sha256, url, now))
-    archiving = Archiving(archive_root)
+    archiving = Archiving(archive_root, workers)
     if workers <= 0 or not received:
         archiving.failed = received  # written by `confirm`, in this process
         return received, archiving
-    for part in range(workers):
-        items = received[part::workers]
-        if items:
-            triples = [(i.sha256, i.landed.file_name, i.data) for i in items]
-            future = submit_to_pool(workers, archive_all, archive_root, triples)
-            archiving.pending.append((items, future))
+    archiving.queued = [
+        received[part::workers] for part in range(workers) if received[part::workers]
+    ]
     return received, archiving

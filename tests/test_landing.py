@@ -304,6 +304,29 @@ def test_a_batch_is_archived_in_the_background_and_confirmed(populated: Path, wo
         assert Path(item.archive_url).read_bytes() == original
 
 
+def test_the_copies_wait_for_start_then_are_written_by_the_workers(populated: Path) -> None:
+    """Nothing is written until `start` (the flow starts the copies once the batch is
+    read, so that they do not hold up the reading); then the worker processes write them
+    all, and `confirm` finds nothing left to write."""
+    from intake.received import receive_batch
+
+    landed = discover(str(populated))
+    archive_folder = populated.parent / "archive"
+
+    received, archiving = receive_batch(landed, str(archive_folder), workers=2)
+    assert not archive_folder.exists()
+    assert sum(len(share) for share in archiving.queued) == len(received)
+
+    archiving.start()
+    for _items, future in archiving.pending:
+        future.result(timeout=60)
+    assert archiving.queued == []
+    stored = {p for p in archive_folder.rglob("*") if p.is_file()}
+    assert stored == {Path(item.archive_url) for item in received}  # one copy per content
+    archiving.confirm()
+    assert archiving.failed == []
+
+
 def test_confirm_writes_again_what_failed_and_names_what_still_cannot_be_stored(
     tmp_path: Path,
 ) -> None:
