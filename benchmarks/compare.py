@@ -12,7 +12,8 @@ before" is judged here instead. The baseline is checked out in a temporary git w
 both trees ingest the same files (this tree's generator), in alternating rounds, each run
 in a fresh process with a fresh Prefect database, after one untimed run. Prints each
 side's median and spread, in wall time and in CPU seconds of the process tree (less
-moved by a busy neighbour), and their ratios.
+moved by a busy neighbour), their ratios, and whether each differs beyond the noise
+(`noise_verdict`).
 
 With `--ablation PATCH`, "this tree" is the committed tree (HEAD) with the patch applied,
 in a second worktree: what a feature costs is measured by taking it out (the patches in
@@ -29,7 +30,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+
+from scipy.stats import mannwhitneyu
 
 from benchmarks.run import ROOT, landing_for
 
@@ -126,6 +130,25 @@ def _ratio(runs: dict[str, list[tuple[float, float]]], which: int) -> float:
     return mine / statistics.median(r[which] for r in runs["baseline"])
 
 
+# Beyond the noise: a two-sided Mann-Whitney test of the two sides' runs below this.
+SIGNIFICANCE = 0.05
+
+
+def noise_verdict(what: str, baseline: Sequence[float], mine: Sequence[float]) -> str:
+    """Whether `mine` differs from `baseline` beyond the noise, in one line.
+
+    The runs of one side spread by a tenth or more on these machines, so a ratio of
+    medians alone cannot say "no worse beyond noise". A Mann-Whitney U test (two-sided,
+    scipy's) asks whether one side's runs tend to be longer than the other's, assuming
+    nothing of their spread's shape; the Hodges-Lehmann ratio (the median of every
+    this-over-baseline ratio of two runs) says by how much.
+    """
+    test = mannwhitneyu(mine, baseline, alternative="two-sided")
+    ratio = statistics.median(m / b for m in mine for b in baseline)
+    judged = "beyond the noise" if test.pvalue < SIGNIFICANCE else "within the noise"
+    return f"{what}: {ratio:.2f}x, {judged} (Mann-Whitney p = {test.pvalue:.3f})"
+
+
 def _ablated_tree(patch: Path, place: Path) -> Path:
     """A worktree of HEAD with `patch` applied, its generated data shared with this one's."""
     subprocess.run(
@@ -182,6 +205,14 @@ def main() -> None:
         f"{mine} takes {_ratio(timings, 0):.2f}x the baseline's time "
         f"and {_ratio(timings, 1):.2f}x its CPU seconds"
     )
+    for which, what in ((0, "Time"), (1, "CPU seconds")):
+        print(
+            noise_verdict(
+                what,
+                [run[which] for run in timings["baseline"]],
+                [run[which] for run in timings["this-tree"]],
+            )
+        )
 
 
 if __name__ == "__main__":

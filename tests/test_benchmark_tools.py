@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.compare import _ablated_tree
+from benchmarks.compare import _ablated_tree, noise_verdict
 from benchmarks.run import ROOT
 
 PATCHES = sorted((ROOT / "benchmarks" / "ablations").glob("*.patch"))
@@ -81,3 +81,20 @@ def test_the_stage_benchmark_times_every_step_of_a_real_backfill(
         "records", "load", "in",
     ]  # fmt: skip
     assert not list(tmp_path.glob("stages-*"))  # its warehouses and archive are removed
+
+
+def test_runs_spread_alike_are_within_the_noise_and_a_shift_is_beyond_it() -> None:
+    """The verdict `benchmarks.compare` prints: runs of two sides that interleave are
+    within the noise whatever their medians; a side whose every run is a tenth longer
+    is beyond it."""
+    baseline = [1.43, 1.52, 1.55, 1.60, 1.64, 1.71, 1.78, 1.86, 2.04]
+    interleaved = [1.50, 1.54, 1.58, 1.69, 1.73, 1.76, 1.81, 1.90, 2.07]
+    slower = [round(run * 1.1 + 0.25, 2) for run in baseline]
+
+    within = noise_verdict("Time", baseline, interleaved)
+    beyond = noise_verdict("Time", baseline, slower)
+
+    assert within.startswith("Time: 1.0")
+    assert "within the noise" in within
+    assert "beyond the noise" in beyond
+    assert float(beyond.split("x")[0].removeprefix("Time: ")) > 1.2
