@@ -3,6 +3,7 @@ machine at one time.
 
     .venv/bin/python -m benchmarks.compare --baseline f59731a      # 40 quarters
     .venv/bin/python -m benchmarks.compare --baseline f59731a --quarters 160 --runs 2
+    .venv/bin/python -m benchmarks.compare --baseline f59731a --postgres
     .venv/bin/python -m benchmarks.compare --baseline f59731a \
         --ablation benchmarks/ablations/no-plausibility-no-emails.patch
 
@@ -38,11 +39,12 @@ from scipy.stats import mannwhitneyu
 from benchmarks.run import ROOT, landing_for
 
 # Run in each tree's own interpreter path: uses only what both trees' benchmarks/run.py
-# have (steady_state), so an old revision needs nothing of this one.
+# have (steady_state, postgres_database), so an old revision needs nothing of this one.
 _DRIVER = """
-import json, os, sys, time, uuid
+import contextlib, json, os, sys, time, uuid
 from pathlib import Path
 tree, landing, runs, work = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
+backend = sys.argv[5]
 sys.path.insert(0, tree)
 from pimh.prefect_env import apply_defaults
 apply_defaults()
@@ -53,7 +55,7 @@ except ImportError:
 else:
     start_prefect_api()
     wait_for_prefect_api()
-from benchmarks.run import steady_state
+from benchmarks.run import postgres_database, steady_state
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -79,11 +81,16 @@ def tree_cpu():
 def once():
     place = work / uuid.uuid4().hex[:8]
     place.mkdir(parents=True)
-    os.sync()
-    time.sleep(1)
-    before = tree_cpu()
-    seconds = steady_state(landing, f"sqlite:///{place / 'warehouse.db'}", place)[1]
-    return [seconds, tree_cpu() - before]
+    with contextlib.ExitStack() as stack:
+        if backend == "postgresql":  # a throw-away database of the PostgreSQL service
+            url = stack.enter_context(postgres_database())
+        else:
+            url = f"sqlite:///{place / 'warehouse.db'}"
+        os.sync()
+        time.sleep(1)
+        before = tree_cpu()
+        seconds = steady_state(landing, url, place)[1]
+        return [seconds, tree_cpu() - before]
 
 if __name__ == "__main__":
     once()  # untimed: Prefect up, every process warm
@@ -91,7 +98,9 @@ if __name__ == "__main__":
 """
 
 
-def _side(tree: Path, landing: Path, runs: int, work: Path) -> list[tuple[float, float]]:
+def _side(
+    tree: Path, landing: Path, runs: int, work: Path, backend: str
+) -> list[tuple[float, float]]:
     """(wall seconds, CPU seconds of the process tree) of each timed run."""
     work.mkdir(parents=True, exist_ok=True)
     env = {
@@ -102,7 +111,15 @@ def _side(tree: Path, landing: Path, runs: int, work: Path) -> list[tuple[float,
     driver = work / "driver.py"
     driver.write_text(_DRIVER)
     done = subprocess.run(
-        [sys.executable, str(driver), str(tree), str(landing), str(runs), str(work / "runs")],
+        [
+            sys.executable,
+            str(driver),
+            str(tree),
+            str(landing),
+            str(runs),
+            str(work / "runs"),
+            backend,
+        ],
         env=env,
         cwd=tree,
         capture_output=True,
@@ -170,6 +187,11 @@ def main() -> None:
     parser.add_argument(
         "--ablation", type=Path, help="a patch: measure HEAD with it applied as this tree"
     )
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="load a throw-away database of the PostgreSQL service (PIMH_TEST_POSTGRES_URL)",
+    )
     args = parser.parse_args()
     landing = landing_for(args.out, args.quarters)
     count = len(list(landing.rglob("*.xlsx")))
@@ -181,13 +203,14 @@ def main() -> None:
         capture_output=True,
     )
     timings: dict[str, list[tuple[float, float]]] = {"baseline": [], "this-tree": []}
+    backend = "postgresql" if args.postgres else "sqlite"
     this_tree = ROOT
     try:
         if args.ablation is not None:
             this_tree = _ablated_tree(args.ablation.resolve(), work / "ablated")
         for round_number in range(1, args.rounds + 1):
             for name, tree in (("baseline", baseline), ("this-tree", this_tree)):
-                timings[name] += _side(tree, landing, args.runs, work / name)
+                timings[name] += _side(tree, landing, args.runs, work / name, backend)
                 print(f"round {round_number}, {name}: {timings[name][-args.runs :]}", flush=True)
     finally:
         for tree in {baseline, this_tree} - {ROOT}:
@@ -197,7 +220,7 @@ def main() -> None:
                 capture_output=True,
             )
         shutil.rmtree(work, ignore_errors=True)  # its runs' warehouses and Prefect homes
-    print(f"Data: {args.quarters} quarters, {count} returns")
+    print(f"Data: {args.quarters} quarters, {count} returns, into {backend}")
     print(_line(f"Baseline {args.baseline}", count, timings["baseline"]))
     mine = "This tree" if args.ablation is None else f"HEAD with {args.ablation.name}"
     print(_line(mine, count, timings["this-tree"]))
