@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import statistics
@@ -34,7 +35,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from scipy.stats import mannwhitneyu
+import numpy as np
+from scipy.stats import bootstrap, mannwhitneyu
 
 from benchmarks.run import ROOT, landing_for
 
@@ -151,19 +153,37 @@ def _ratio(runs: dict[str, list[tuple[float, float]]], which: int) -> float:
 SIGNIFICANCE = 0.05
 
 
+def _ratio_of_runs(mine: np.ndarray, baseline: np.ndarray) -> float:
+    """The Hodges-Lehmann ratio: the median of every this-over-baseline ratio of two runs."""
+    return float(np.median(mine[:, None] / baseline[None, :]))
+
+
 def noise_verdict(what: str, baseline: Sequence[float], mine: Sequence[float]) -> str:
     """Whether `mine` differs from `baseline` beyond the noise, in one line.
 
     The runs of one side spread by a tenth or more on these machines, so a ratio of
     medians alone cannot say "no worse beyond noise". A Mann-Whitney U test (two-sided,
     scipy's) asks whether one side's runs tend to be longer than the other's, assuming
-    nothing of their spread's shape; the Hodges-Lehmann ratio (the median of every
-    this-over-baseline ratio of two runs) says by how much.
+    nothing of their spread's shape; with too few runs it could never say so, and says
+    that instead. The Hodges-Lehmann ratio says by how much, with a 95% bootstrap
+    interval: "within the noise" with an interval reaching 1.3 says little.
     """
-    test = mannwhitneyu(mine, baseline, alternative="two-sided")
-    ratio = statistics.median(m / b for m in mine for b in baseline)
+    mine_runs, baseline_runs = np.asarray(mine, float), np.asarray(baseline, float)
+    ratio = _ratio_of_runs(mine_runs, baseline_runs)
+    interval = bootstrap(
+        (mine_runs, baseline_runs),
+        _ratio_of_runs,
+        vectorized=False,
+        n_resamples=2000,
+        method="percentile",
+        rng=np.random.default_rng(0),
+    ).confidence_interval
+    estimate = f"{what}: {ratio:.2f}x (95% interval {interval.low:.2f}-{interval.high:.2f})"
+    if 2 / math.comb(len(mine) + len(baseline), len(mine)) >= SIGNIFICANCE:
+        return f"{estimate}, too few runs to judge the noise ({len(mine)} and {len(baseline)})"
+    test = mannwhitneyu(mine_runs, baseline_runs, alternative="two-sided")
     judged = "beyond the noise" if test.pvalue < SIGNIFICANCE else "within the noise"
-    return f"{what}: {ratio:.2f}x, {judged} (Mann-Whitney p = {test.pvalue:.3f})"
+    return f"{estimate}, {judged} (Mann-Whitney p = {test.pvalue:.3f})"
 
 
 def _ablated_tree(patch: Path, place: Path) -> Path:

@@ -40,6 +40,8 @@ Extractor = Callable[[bytes], WorkbookContent]
 # a chunk at once pays; and a cap, so one chunk never holds a whole huge backfill.
 CHUNKS_PER_WORKER = 4
 MAX_CHUNK = 400
+# Items a process of `map_in_lanes` takes at once (each an annotated copy's workbook).
+LANE_RUN = 8
 A = TypeVar("A")
 R = TypeVar("R")
 
@@ -283,22 +285,26 @@ def map_in_lanes(
 
     For work done while this process has work of its own (the annotated copies, made while
     the warehouse loads): on a machine with as many cores as the pool has processes, every
-    process at work would leave this one a share of a core. The items are split into
-    `lanes` runs, each made one item after another by one process; a run whose process
-    crashes or hangs is made again one item per process, so only the culprit is lost.
+    process at work would leave this one a share of a core. The items go in runs of at
+    most `LANE_RUN` (so that no process holds a large share of a batch's workbooks at
+    once), `lanes` runs at a time, each made one item after another by one process. A run
+    whose process crashes or hangs is made again alone, then item by item, so that only
+    the culprit is lost.
     """
+    lanes = max(1, lanes)
     if workers <= 0 or lanes >= workers or len(items) < 2:
         return map_isolated(items, work, workers, seconds_per_item, failed)
-    size = -(-len(items) // max(1, lanes))
-    runs = [list(items[i : i + size]) for i in range(0, len(items), size)]
-    made = map_isolated(runs, _Lane(work), workers, seconds_per_item * size, _lost_chunk)
+    runs = [list(items[i : i + LANE_RUN]) for i in range(0, len(items), LANE_RUN)]
     results: list[R] = []
-    for run, result in zip(runs, made, strict=True):
-        results += (
-            [_unless_raised(item, failed) for item in result]
-            if result is not None
-            else map_isolated(run, work, workers, seconds_per_item, failed)
-        )
+    for start in range(0, len(runs), lanes):
+        wave = runs[start : start + lanes]
+        made = map_isolated(wave, _Lane(work), workers, seconds_per_item * LANE_RUN, _lost_chunk)
+        for run, result in zip(wave, made, strict=True):
+            results += (
+                [_unless_raised(item, failed) for item in result]
+                if result is not None
+                else map_isolated(run, work, workers, seconds_per_item, failed)
+            )
     return results
 
 

@@ -34,17 +34,22 @@ class Archiving:
     failed: list[ReceivedFile] = field(default_factory=list)
 
     def start(self) -> None:
-        """The queued copies handed to the worker pool, one share per worker."""
-        for items in self.queued:
+        """The queued copies handed to the worker pool, one share per worker; a share the
+        pool will not take is written by `confirm`, in this process."""
+        while self.queued:
+            items = self.queued.pop()
             triples = [(i.sha256, i.landed.file_name, i.data) for i in items]
-            future = submit_to_pool(self.workers, archive_all, self.archive_root, triples)
-            self.pending.append((items, future))
-        self.queued.clear()
+            try:
+                future = submit_to_pool(self.workers, archive_all, self.archive_root, triples)
+            except (RuntimeError, OSError):  # a pool shut down, or one that cannot start
+                self.failed.extend(items)
+            else:
+                self.pending.append((items, future))
 
     def confirm(self) -> None:
         self.start()
         for items, future in self.pending:
-            if future.exception() is not None:
+            if future.cancelled() or future.exception() is not None:
                 self.failed.extend(items)
         self.pending.clear()
         still: list[ReceivedFile] = []

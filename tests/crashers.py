@@ -45,3 +45,10 @@ def hog_on_magic(data: bytes) -> WorkbookContent:
     if data == RAISE:
         raise ValueError("a parser's bug")
     return WorkbookContent(template_name=data.decode(), template_version=str(os.getpid()))
+
+
+def working_span(data: bytes) -> tuple[str, int, float, float]:
+    """The item, the process that did it, and when it began and ended (30 ms of work)."""
+    began = time.monotonic()
+    time.sleep(0.03)
+    return data.decode(), os.getpid(), began, time.monotonic()

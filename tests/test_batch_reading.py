@@ -7,6 +7,7 @@ holds, each workbook must come out exactly as if it had been read on its own.
 
 from __future__ import annotations
 
+import itertools
 import random
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from samples.third_sector_demo import demo_register
 from samples.third_sector_returns import realistic_third_sector_return
 from schemas.validate_batch import RETURN_LAYOUTS
 from tests.builders import valid_return, write
-from tests.crashers import CRASH, RAISE, crash_on_magic, hog_on_magic
+from tests.crashers import CRASH, RAISE, crash_on_magic, hog_on_magic, working_span
 from tests.tsr_builders import valid_tsr, write_tsr
 
 MAX_BYTES, MAX_EXPANDED = 20_000_000, 200_000_000
@@ -144,15 +145,23 @@ def test_a_crashing_item_fails_alone_in_map_isolated() -> None:
     assert [r.template_name if r else None for r in results] == ["one", None, "three", "four"]
 
 
-def test_work_in_one_lane_is_done_by_one_process_in_order() -> None:
+def _overlapping(spans: list[tuple[str, int, float, float]]) -> bool:
+    ordered = sorted(spans, key=lambda span: span[2])
+    return any(later[2] < earlier[3] for earlier, later in itertools.pairwise(ordered))
+
+
+def test_work_in_one_lane_is_never_done_by_two_processes_at_once() -> None:
     """The annotated copies are made in one lane of a two-process pool, so that the flow's
-    own process keeps a core for the load: one process makes them all, one after another."""
-    items = [f"item {n}".encode() for n in range(9)]
+    own process keeps a core for the load: never two items at once, every item once, in
+    order. Without the lane, the same items do overlap (the check can tell)."""
+    items = [f"item {n}".encode() for n in range(20)]
 
-    results = map_in_lanes(items, crash_on_magic, 2, 30.0, lambda reason: None, lanes=1)
+    in_one_lane = map_in_lanes(items, working_span, 2, 30.0, lambda _: None, lanes=1)
+    in_two = map_in_lanes(items, working_span, 2, 30.0, lambda _: None, lanes=2)
 
-    assert [r.template_name if r else None for r in results] == [i.decode() for i in items]
-    assert len({r.template_version for r in results if r}) == 1
+    assert [span[0] for span in in_one_lane if span] == [item.decode() for item in items]
+    assert not _overlapping([span for span in in_one_lane if span])
+    assert _overlapping([span for span in in_two if span])
 
 
 def test_a_crashing_or_raising_item_fails_alone_in_its_lane() -> None:
@@ -165,4 +174,4 @@ def test_a_crashing_or_raising_item_fails_alone_in_its_lane() -> None:
 
     assert [r.template_name if r else None for r in crashed] == ["one", None, "three", "four"]
     assert [r.template_name if r else None for r in raised] == ["one", None, "three"]
-    assert len({r.template_version for r in raised if r}) == 1  # its lane was not lost
+    assert len({r.template_version for r in raised if r}) == 1  # its run was not redone

@@ -5,6 +5,7 @@ code has moved on), and the per-step CPU of `benchmarks.stages`."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -85,16 +86,19 @@ def test_the_stage_benchmark_times_every_step_of_a_real_backfill(
 
 def test_runs_spread_alike_are_within_the_noise_and_a_shift_is_beyond_it() -> None:
     """The verdict `benchmarks.compare` prints: runs of two sides that interleave are
-    within the noise whatever their medians; a side whose every run is a tenth longer
-    is beyond it."""
+    within the noise whatever their medians; a side whose every run is a quarter longer
+    is beyond it, and its interval says by how much; two runs a side cannot be judged."""
     baseline = [1.43, 1.52, 1.55, 1.60, 1.64, 1.71, 1.78, 1.86, 2.04]
     interleaved = [1.50, 1.54, 1.58, 1.69, 1.73, 1.76, 1.81, 1.90, 2.07]
     slower = [round(run * 1.1 + 0.25, 2) for run in baseline]
 
     within = noise_verdict("Time", baseline, interleaved)
     beyond = noise_verdict("Time", baseline, slower)
+    unjudged = noise_verdict("Time", baseline[:2], slower[:2])
 
     assert within.startswith("Time: 1.0")
     assert "within the noise" in within
     assert "beyond the noise" in beyond
-    assert float(beyond.split("x")[0].removeprefix("Time: ")) > 1.2
+    low, high = re.search(r"interval ([\d.]+)-([\d.]+)", beyond).groups()  # type: ignore[union-attr]
+    assert 1.1 < float(low) < float(high) < 1.45
+    assert "too few runs to judge the noise (2 and 2)" in unjudged

@@ -6,6 +6,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import cast
 
+import pytest
 from prefect.futures import PrefectFuture
 
 from domain.records import SubmissionRecord
@@ -107,3 +108,19 @@ def test_feedback_goes_beside_the_landing_area_when_no_place_is_set(tmp_path: Pa
     assert [root for root, _ in places] == [str(tmp_path / "feedback")]
     assert records[1].feedback_url is not None
     assert Path(records[1].feedback_url).parent == tmp_path / "feedback" / FIFE
+
+
+def test_no_report_is_written_before_every_file_is_in_the_archive(tmp_path: Path) -> None:
+    """A file whose archive copy cannot be stored stops the reports: nothing is written
+    about a file before its copy is kept (Prefect retries the step)."""
+    records, sorted_files = _records(tmp_path)
+    feedback = tmp_path / "feedback"
+    blocked = tmp_path / "archive"
+    blocked.write_bytes(b"a file where the archive folder should be")
+    archiving = Archiving(archive_root=str(blocked), failed=list(sorted_files.new))
+
+    with pytest.raises(OSError, match="could not be archived"):
+        write_html_reports.fn(archiving, records, sorted_files.new, str(feedback))
+
+    assert not feedback.exists()
+    assert all(record.feedback_url is None for record in records)

@@ -327,6 +327,31 @@ def test_the_copies_wait_for_start_then_are_written_by_the_workers(populated: Pa
     assert archiving.failed == []
 
 
+def test_copies_the_pool_will_not_take_are_written_by_confirm(populated: Path) -> None:
+    """A pool shut down before the copies start leaves them to `confirm`, which writes
+    them in this process: none is lost."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from connectors import isolation
+    from intake.received import receive_batch
+
+    landed = discover(str(populated))
+    root = populated.parent / "archive"
+    received, archiving = receive_batch(landed, str(root), workers=3)
+    closed = ProcessPoolExecutor(1)
+    closed.shutdown()
+    isolation._shared[3] = closed  # the pool the copies would go to, shut down
+    try:
+        archiving.start()
+    finally:
+        del isolation._shared[3]
+
+    assert archiving.pending == []
+    assert sorted(item.key for item in archiving.failed) == [item.key for item in received]
+    archiving.confirm()
+    assert all(Path(item.archive_url).read_bytes() == item.data for item in received)
+
+
 def test_confirm_writes_again_what_failed_and_names_what_still_cannot_be_stored(
     tmp_path: Path,
 ) -> None:
