@@ -4,8 +4,8 @@ Polars allocates through its own jemalloc, which it configures on import to keep
 pages for half a second to a second and a half (`dirty_decay_ms:500,muzzy_decay_ms:1000`)
 in case they are wanted again. A backfill's run lasts two or three seconds and makes
 many short-lived frames, so the pages it freed a moment ago were still counted in its
-peak memory: 40 MB of a 1,920-return backfill's 376 MB (benchmarks/RESULTS.md, eighth
-round). Given back at once, that peak is 338 MB.
+peak memory: about 38 MB of a 1,920-return backfill's 368 MB (benchmarks/RESULTS.md,
+eighth round). Given back at once, that peak is 330 MB.
 
 Only in the process that runs the flow. The reader's worker processes churn through
 thousands of workbooks' frames and hold little at once; given back at once there too,
