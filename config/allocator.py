@@ -9,10 +9,11 @@ eighth round). Given back at once, that peak is 330 MB.
 
 Only in the process that runs the flow. The reader's worker processes churn through
 thousands of workbooks' frames and hold little at once; given back at once there too,
-a backfill took about 9% more time and 7% more CPU seconds (measured in the same round). So polars is imported
-here with the setting and the variable is then put back as it was found, for the
-processes this one starts. An operator's own `_RJEM_MALLOC_CONF` is left alone: polars
-appends it to its own settings in every process.
+a backfill took 1.14x f59731a's time instead of 1.06x (and 1.24x its CPU seconds
+instead of 1.17x). So polars is imported here with the setting, and the variable is
+then put back as it was found, for the processes this one starts. An operator's own
+`_RJEM_MALLOC_CONF` is left alone: polars appends it to its own settings in every
+process.
 
 It is done by the packages a process starts from (`pimh`, `flows`, `benchmarks`), since
 it must come before polars is imported anywhere.
