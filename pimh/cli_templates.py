@@ -13,7 +13,6 @@ from typing import Annotated, NoReturn
 import typer
 from rich.markup import escape
 from sqlalchemy.engine import make_url
-from xlsxwriter.exceptions import XlsxWriterException
 
 from config.settings import Settings
 from domain.periods import Period
@@ -63,7 +62,13 @@ def check_output(output: Path, force: bool) -> None:
 
 
 def _write_or_exit(output: Path, write: Callable[[], None]) -> None:
-    """Run `write`, turning a period it refuses or a file it cannot write into plain words."""
+    """Run `write`, turning a period it refuses or a file it cannot write into plain words.
+
+    xlsxwriter is imported here, not with the module: every `pimh` command loads this
+    module, and only `pimh template` writes a workbook in this process.
+    """
+    from xlsxwriter.exceptions import XlsxWriterException
+
     try:
         write()
     except ValueError as exc:

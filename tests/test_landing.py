@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import itertools
 import threading
 import time
 import uuid
@@ -11,10 +13,12 @@ from pathlib import Path
 
 import fsspec
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from connectors.archive import archive, archive_url_for, read_bytes, sha256_of
 from connectors.landing import discover, settled
-from domain.records import LandedFile
+from domain.records import LandedFile, ReceivedFile
 
 LOTHIAN, BORDERS, CHARITY = "S08000024", "S08000016", "SC012345"
 
@@ -325,6 +329,60 @@ def test_the_copies_wait_for_start_then_are_written_by_the_workers(populated: Pa
     assert stored == {Path(item.archive_url) for item in received}  # one copy per content
     archiving.confirm()
     assert archiving.failed == []
+
+
+def test_a_large_batch_goes_to_the_workers_in_runs_of_bounded_size(landing: Path) -> None:
+    """A backfill's copies are handed over a few hundred kilobytes at a time, never one
+    share per worker (each share is pickled whole in this process, and memory freed in
+    blocks that large stays resident): every copy is still written, byte for byte."""
+    from intake.received import ARCHIVE_RUN_BYTES, receive_batch
+
+    for number in range(24):  # 24 distinct files of 60 kB: 1.4 MB in all
+        _put(landing / LOTHIAN / f"return {number}.xlsx", bytes([number]) * 60_000)
+    archive_root = str(landing.parent / "archive")
+    received, archiving = receive_batch(discover(str(landing)), archive_root, workers=2)
+
+    assert len(archiving.queued) >= 5
+    assert all(sum(len(f.data) for f in run) <= ARCHIVE_RUN_BYTES for run in archiving.queued)
+    assert [f.key for run in archiving.queued for f in run] == [f.key for f in received]
+    archiving.confirm()
+    assert archiving.failed == []
+    for item in received:
+        assert Path(item.archive_url).read_bytes() == item.data
+
+
+def _received_of_sizes(sizes: list[int]) -> list[ReceivedFile]:
+    moment = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    return [
+        ReceivedFile(
+            key, LandedFile(f"/l/{key}.xlsx", "/l", "", None, f"{key}.xlsx", size), b"x" * size,
+            "0" * 64, f"/a/{key}", moment,
+        )
+        for key, size in enumerate(sizes)
+    ]  # fmt: skip
+
+
+@given(
+    sizes=st.lists(st.integers(min_value=0, max_value=3_000), max_size=60),
+    limit=st.integers(min_value=1, max_value=5_000),
+)
+def test_runs_of_bytes_keeps_every_file_in_order_within_the_limit(
+    sizes: list[int], limit: int
+) -> None:
+    """Every file once, in order; no run empty; a run over the limit is one file larger
+    than it; and no run could have taken the next run's first file (fewest hand-overs)."""
+    from intake.received import runs_of_bytes
+
+    files = _received_of_sizes(sizes)
+    runs = runs_of_bytes(files, limit)
+
+    assert [f for run in runs for f in run] == files
+    assert all(runs)
+    for run in runs:
+        size = sum(len(f.data) for f in run)
+        assert size <= limit or len(run) == 1
+    for run, following in itertools.pairwise(runs):
+        assert sum(len(f.data) for f in run) + len(following[0].data) > limit
 
 
 def test_copies_the_pool_will_not_take_are_written_by_confirm(populated: Path) -> None:

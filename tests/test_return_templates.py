@@ -147,3 +147,23 @@ def test_it_refuses_a_board_or_period_that_does_not_exist(
     with pytest.raises(ValueError, match=complaint):
         write_blank_bqr(path, board_code, financial_year, quarter)
     assert not path.exists()
+
+
+def test_no_command_but_template_loads_the_workbook_writer() -> None:
+    """Every `pimh` command loads the command line's modules; xlsxwriter (42 modules, about
+    2 MB) is loaded only by what writes a workbook, so an ingest's process goes without."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, pimh.cli, flows.ingest; print(sorted({m.split('.')[0] for m in sys.modules}))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    assert "'flows'" in loaded
+    assert "'xlsxwriter'" not in loaded
