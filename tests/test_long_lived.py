@@ -17,8 +17,13 @@ def test_objects_alive_at_the_first_run_are_frozen_and_a_later_runs_are_not() ->
         freeze_long_lived_objects()
 
         assert frozen > 0
-        assert gc.get_freeze_count() == frozen  # the run's objects stay collectable
-        assert len(made_by_a_run) == 1000
+        # Nothing more is frozen (frozen objects that die meanwhile, on other threads of
+        # this test process, leave the count: it can only fall), and the run's own
+        # objects are still in the collector's generations, so collectable.
+        assert gc.get_freeze_count() <= frozen
+        collectable = {id(obj) for obj in gc.get_objects()}
+        assert id(made_by_a_run) in collectable
+        assert id(made_by_a_run[0]) in collectable
     finally:
         freeze_long_lived_objects.cache_clear()
         gc.unfreeze()
